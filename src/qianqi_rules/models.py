@@ -1,0 +1,195 @@
+"""The typed data that flows through the pipeline and out of the public API.
+
+read → normalise produces :class:`Entry`; the project file becomes
+:class:`Project`; evaluation produces :class:`Violation`; the check as a whole
+produces :class:`Report`, whose JSON form is the contract's report.
+Money is ``Decimal`` (written in JSON as a string with two places) and dates
+are ``datetime.date``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, computed_field
+
+from .citations import citation_text
+from .values import format_money
+
+Money = Annotated[Decimal, PlainSerializer(format_money, return_type=str, when_used="json")]
+Severity = Literal["error", "warning", "info"]
+SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
+
+#: The ledger fields an entry can carry (the contract's field names).
+LEDGER_FIELDS = (
+    "entry_id", "date", "voucher_no", "category", "description", "payee",
+    "amount", "credit", "invoice_no", "project_code",
+)
+REQUIRED_FIELDS = ("date", "category", "amount")
+#: Fields an entry may lack; a rule needing a missing one does not run.
+OPTIONAL_FIELDS = ("voucher_no", "description", "payee", "invoice_no", "project_code")
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Entry(_Frozen):
+    """One normalised ledger entry: the unit every per-entry rule judges.
+
+    ``row`` is the spreadsheet row (header = row 1) or, for entries handed
+    over in Python, their 1-based position unless given.  ``amount`` is the
+    net amount (debit − credit): negative for a refund.  An optional field is
+    ``None`` when the ledger has no such column and ``""`` when the cell is empty.
+    """
+
+    row: int
+    entry_id: str
+    date: dt.date
+    category: str
+    amount: Money
+    description: str | None = None
+    payee: str | None = None
+    voucher_no: str | None = None
+    invoice_no: str | None = None
+    project_code: str | None = None
+
+
+class Citation(_Frozen):
+    """Article and item of the regulation: 第十条第（一）项 is ``{article: 10, item: 1}``."""
+
+    article: int
+    item: int | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def text(self) -> str:
+        return citation_text(self.article, self.item)
+
+
+class Project(_Frozen):
+    """The project file: who is funded, when, with which budget and rosters.
+
+    ``budget``, ``staff`` and ``fiscal_funded`` are ``None`` when the file does
+    not give them; the rules that need them then do not run (and say so).
+    """
+
+    code: str
+    name: str = ""
+    grantee: str
+    period_start: dt.date
+    period_end: dt.date
+    budget: dict[str, Money] | None = None
+    staff: tuple[str, ...] | None = None
+    fiscal_funded: tuple[str, ...] | None = None
+
+
+class EntryRef(_Frozen):
+    """The ledger values of an entry involved in a finding, so nobody reopens the ledger."""
+
+    row: int
+    entry_id: str
+    date: dt.date
+    category: str
+    amount: Money
+    description: str | None = None
+    payee: str | None = None
+    voucher_no: str | None = None
+    invoice_no: str | None = None
+    project_code: str | None = None
+
+
+class Violation(_Frozen):
+    """A finding: one rule fired on one entry, or on a group of entries."""
+
+    rule_id: str
+    rule_name: str
+    title: str
+    severity: Severity
+    citation: Citation
+    rows: list[int]
+    message: str
+    amount: Money
+    clawback: Money | None = None
+    entries: list[EntryRef] = Field(default_factory=list)
+    evidence: dict[str, Any] = Field(default_factory=dict)
+
+
+class InputError(_Frozen):
+    """A ledger row that could not be read; the row is rejected, the rest is checked."""
+
+    row: int
+    column: str | None = None
+    field: str | None = None
+    value: str | None = None
+    code: str
+    message: str
+
+
+class RuleNotRun(_Frozen):
+    """A rule that could not run on this ledger or project, and why."""
+
+    rule_id: str
+    title: str
+    reason: str
+
+
+class InputSummary(_Frozen):
+    """Where the entries came from and how every row was accounted for.
+
+    ``rows_total = rows_checked + rows_rejected + rows_skipped`` always holds.
+    """
+
+    path: str | None = None
+    sha256: str | None = None
+    encoding: str | None = None
+    columns: dict[str, str] = Field(default_factory=dict)
+    rows_total: int
+    rows_checked: int
+    rows_rejected: int
+    rows_skipped: int
+
+
+class ProjectRef(_Frozen):
+    code: str
+    name: str
+    grantee: str
+
+
+class PackRef(_Frozen):
+    name: str
+    version: str
+    rules: int
+
+
+class Summary(_Frozen):
+    """Counts by severity and the money to recover, each yuan counted once."""
+
+    errors: int
+    warnings: int
+    infos: int
+    clawback_total: Money
+    spent_total: Money
+
+
+class Report(_Frozen):
+    """The result of a check: the contract's JSON report as a typed object."""
+
+    input: InputSummary
+    project: ProjectRef
+    pack: PackRef
+    violations: list[Violation]
+    input_errors: list[InputError]
+    rules_not_run: list[RuleNotRun]
+    summary: Summary
+
+    @property
+    def exit_code(self) -> int:
+        """0 when clean, 1 with any error-severity finding or rejected row (the CLI's status)."""
+        return 1 if self.summary.errors or self.input_errors else 0
+
+    def to_json(self) -> str:
+        """The report as one JSON document (UTF-8 text, Chinese kept readable)."""
+        return self.model_dump_json(indent=2)

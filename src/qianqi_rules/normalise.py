@@ -1,0 +1,133 @@
+"""Turning raw cells (or Python mappings) into typed :class:`Entry` objects.
+
+The second stage of the pipeline.  Text becomes ``Decimal`` and ``date``;
+the net amount is debit − credit (an empty debit with a credit is a refund);
+names and codes are cleaned of full-width characters and stray spaces.  A row
+that cannot be read yields :class:`InputError` values naming its row and
+column instead of an entry — never an exception, never silence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from .ledger.rows import RawRow
+from .models import LEDGER_FIELDS, OPTIONAL_FIELDS, Entry, InputError
+from .values import clean_code, normalise_text, to_date, to_decimal
+
+_CODE_FIELDS = ("voucher_no", "invoice_no", "project_code")
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _build(
+    row: int, values: Mapping[str, Any], column: Callable[[str], str], present: set[str]
+) -> Entry | list[InputError]:
+    errors: list[InputError] = []
+
+    def fail(field: str, code: str, message: str) -> None:
+        value = values.get(field)
+        errors.append(
+            InputError(
+                row=row,
+                column=column(field),
+                field=field,
+                value=None if value is None else str(value)[:200],
+                code=code,
+                message=message,
+            )
+        )
+
+    date = None
+    if _is_empty(values.get("date")):
+        fail("date", "missing-date", "日期为空")
+    else:
+        try:
+            date = to_date(values["date"])
+        except ValueError as exc:
+            fail("date", "bad-date", str(exc))
+
+    category = ""
+    raw_category = values.get("category")
+    if _is_empty(raw_category):
+        fail("category", "missing-category", "费用科目为空")
+    elif not isinstance(raw_category, str):
+        fail("category", "bad-category", f"费用科目应是文字，而不是 {type(raw_category).__name__}")
+    else:
+        category = normalise_text(raw_category)
+
+    amount: Decimal | None = None
+    debit, credit = values.get("amount"), values.get("credit")
+    if _is_empty(debit) and _is_empty(credit):
+        fail("amount", "missing-amount", "金额为空")
+    else:
+        total = Decimal(0)
+        for field, sign in (("amount", 1), ("credit", -1)):
+            if _is_empty(values.get(field)):
+                continue
+            try:
+                total += sign * to_decimal(values[field], "金额" if field == "amount" else "贷方金额")
+            except ValueError as exc:
+                fail(field, "bad-amount", str(exc))
+                total = None  # type: ignore[assignment]
+                break
+        amount = total
+
+    optional: dict[str, str | None] = {}
+    for field in OPTIONAL_FIELDS:
+        if field not in present:
+            optional[field] = None
+            continue
+        value = values.get(field)
+        if value is None:
+            optional[field] = ""
+        elif not isinstance(value, (str, int)) or isinstance(value, bool):
+            fail(field, "bad-text", f"应是文字，而不是 {type(value).__name__}")
+        else:
+            text = str(value)
+            optional[field] = clean_code(text) if field in _CODE_FIELDS else normalise_text(text)
+
+    if errors or date is None or amount is None:
+        return errors
+    entry_id = values.get("entry_id")
+    return Entry(
+        row=row,
+        entry_id=str(row) if _is_empty(entry_id) else normalise_text(str(entry_id)),
+        date=date,
+        category=category,
+        amount=amount,
+        **optional,
+    )
+
+
+def normalise_row(raw: RawRow, headers: Mapping[str, str]) -> Entry | list[InputError]:
+    """A CSV row: errors name the column by the header text written in the file."""
+    return _build(raw.row, raw.values, lambda f: headers.get(f, f), set(raw.values))
+
+
+def normalise_mapping(data: Mapping[str, Any] | Entry, position: int) -> Entry | list[InputError]:
+    """An entry handed over in Python: a model passes through, a mapping is parsed.
+
+    Mapping values may be typed (``Decimal``, ``int``, ``date``) or ledger text;
+    float amounts are refused because they are not exact.  ``row`` defaults to
+    ``position`` (1-based).  A key that is not a ledger field is an error.
+    """
+    if isinstance(data, Entry):
+        return data
+    row = data.get("row", position)
+    if not isinstance(row, int) or isinstance(row, bool) or row < 1:
+        row = position
+    unknown = sorted(k for k in data if k not in LEDGER_FIELDS and k != "row")
+    if unknown:
+        return [
+            InputError(
+                row=row, column=k, field=None, value=str(data[k])[:200], code="unknown-field",
+                message=f"未知字段“{k}”（可用字段: {', '.join(LEDGER_FIELDS)}）",
+            )
+            for k in unknown
+        ]
+    return _build(row, data, lambda f: f, {k for k in data if k in LEDGER_FIELDS})

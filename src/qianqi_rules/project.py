@@ -1,0 +1,147 @@
+"""Loading the project file: code, grantee, period, budget and rosters.
+
+Every problem is a :class:`ProjectFileError` naming the file, the line and
+the field at fault.  Names are normalised (NFKC, no white space) so that
+``谢 婉清`` in a roster matches ``谢婉清`` in a ledger; budget keys are mapped
+to the regulation's category names.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from decimal import Decimal
+from difflib import get_close_matches
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import Position, ProjectFileError
+from .models import Project
+from .values import clean_code, normalise_name, normalise_text, to_date, to_decimal
+from .yamlsafe import PathKey, YamlDocument, YamlLoadError, load_yaml_file
+
+if TYPE_CHECKING:  # the pack imports this module; only the type is needed here
+    from .rules.categories import CategoryTable
+
+PROJECT_KEYS = ("code", "name", "grantee", "period", "budget", "staff", "fiscal_funded")
+
+
+def load_project(path: str | Path, categories: CategoryTable) -> Project:
+    """Read a project YAML file; raises :class:`ProjectFileError`."""
+    name = str(path)
+    try:
+        doc = load_yaml_file(path)
+    except FileNotFoundError:
+        raise ProjectFileError("项目文件不存在", position=Position(name), code="project-not-found") from None
+    except OSError as exc:
+        raise ProjectFileError(
+            f"无法读取项目文件: {exc.strerror}", position=Position(name), code="project-unreadable"
+        ) from None
+    except YamlLoadError as exc:
+        p = exc.problem
+        raise ProjectFileError(p.message, position=p.position, code=p.code, hint=p.hint) from None
+    if doc.problems:
+        p = doc.problems[0]
+        raise ProjectFileError(p.message, position=p.position, code=p.code, hint=p.hint)
+    return project_from_document(doc, categories)
+
+
+def project_from_document(doc: YamlDocument, categories: CategoryTable, base: PathKey = ()) -> Project:
+    """Build a :class:`Project` from loaded YAML at ``base`` (the pack's example project uses this too)."""
+    data: Any = doc.data
+    for key in base:
+        data = data[key]
+
+    def fail(path: PathKey, message: str, code: str = "project-field", hint: str | None = None) -> ProjectFileError:
+        return ProjectFileError(message, position=doc.position(base + path), code=code, hint=hint)
+
+    if not isinstance(data, Mapping):
+        raise fail((), "项目文件应是一个映射（code: …, grantee: …, period: …）", "project-shape")
+    for key in data:
+        if key not in PROJECT_KEYS:
+            close = get_close_matches(str(key), PROJECT_KEYS, n=1)
+            raise ProjectFileError(
+                f"项目文件中有未知字段 {key!r}",
+                position=doc.position(base + (key,), key=True),
+                code="project-unknown-field",
+                hint=f"是不是想写 {close[0]}？" if close else f"可用字段: {', '.join(PROJECT_KEYS)}",
+            )
+
+    def text(key: str, required: bool) -> str:
+        value = data.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                raise fail((key,) if key in data else (), f"缺少必填字段 {key}", "project-missing-field")
+            return ""
+        if not isinstance(value, (str, int)) or isinstance(value, bool):
+            raise fail((key,), f"字段 {key} 应是文字")
+        return str(value)
+
+    code = clean_code(text("code", True))
+    grantee = normalise_name(text("grantee", True))
+    title = normalise_text(text("name", False))
+
+    period = data.get("period")
+    if not isinstance(period, Mapping):
+        raise fail(("period",) if "period" in data else (), "缺少 period（项目执行期: {start: …, end: …}）",
+                   "project-missing-field")
+    bounds: dict[str, dt.date] = {}
+    for key in ("start", "end"):
+        if period.get(key) is None:
+            raise fail(("period",), f"period 缺少 {key}", "project-missing-field")
+        try:
+            bounds[key] = to_date(period[key])
+        except ValueError as exc:
+            raise fail(("period", key), f"period.{key}: {exc}") from None
+    if bounds["start"] > bounds["end"]:
+        raise fail(("period",), f"执行期开始 {bounds['start']} 晚于结束 {bounds['end']}")
+
+    budget: dict[str, Decimal] | None = None
+    if data.get("budget") is not None:
+        raw_budget = data["budget"]
+        if not isinstance(raw_budget, Mapping):
+            raise fail(("budget",), "budget 应是“科目: 金额”的映射")
+        budget = {}
+        for key, value in raw_budget.items():
+            canonical = categories.canonical(str(key))
+            if canonical is None:
+                close = get_close_matches(str(key), categories.names, n=1)
+                raise ProjectFileError(
+                    f"budget 中的科目 {key!r} 不是第十条的九类支出之一",
+                    position=doc.position(base + ("budget", key), key=True),
+                    code="project-unknown-category",
+                    hint=f"是不是想写 {close[0]}？" if close else f"可用科目: {'、'.join(categories.names)}",
+                )
+            if canonical in budget:
+                raise fail(("budget", key), f"budget 中科目 {canonical} 出现了两次")
+            try:
+                amount = to_decimal(str(value) if isinstance(value, float) else value, f"科目 {key} 的预算")
+            except ValueError as exc:
+                raise fail(("budget", key), str(exc)) from None
+            if amount < 0:
+                raise fail(("budget", key), f"科目 {key} 的预算不能为负数")
+            budget[canonical] = amount
+
+    def roster(key: str) -> tuple[str, ...] | None:
+        value = data.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, list):
+            raise fail((key,), f"{key} 应是姓名列表，如 [张三, 李四]")
+        names = []
+        for i, item in enumerate(value):
+            if not isinstance(item, str) or not item.strip():
+                raise fail((key, i), f"{key} 的第 {i + 1} 项应是姓名文字")
+            names.append(normalise_name(item))
+        return tuple(names)
+
+    return Project(
+        code=code,
+        name=title,
+        grantee=grantee,
+        period_start=bounds["start"],
+        period_end=bounds["end"],
+        budget=budget,
+        staff=roster("staff"),
+        fiscal_funded=roster("fiscal_funded"),
+    )

@@ -1,0 +1,79 @@
+"""The terminal report: findings grouped by severity, then input errors and totals."""
+
+from __future__ import annotations
+
+import io
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from ..models import Report
+from ..values import format_money_cn
+
+_TITLES = {"error": ("错误（需追回或更正）", "bold red"), "warning": ("警告（需人工复核）", "yellow"),
+           "info": ("提示", "cyan")}
+
+
+def _rows(rows: list[int]) -> str:
+    if len(rows) <= 3:
+        return ",".join(str(r) for r in rows)
+    return ",".join(str(r) for r in rows[:2]) + f"…共{len(rows)}行"
+
+
+def render_table(report: Report, *, color: bool = False, width: int | None = None) -> str:
+    buffer = io.StringIO()
+    console = Console(file=buffer, force_terminal=color, no_color=not color, width=width or 140,
+                      highlight=False, soft_wrap=False)
+    inp = report.input
+    console.print(Text(f"项目 {report.project.code} {report.project.name}（{report.project.grantee}）", style="bold"))
+    console.print(
+        f"台账 {inp.path or '（程序传入）'}：共 {inp.rows_total} 行，检查 {inp.rows_checked} 行，"
+        f"拒收 {inp.rows_rejected} 行，跳过 {inp.rows_skipped} 行；规则包 {report.pack.name} {report.pack.version}"
+    )
+    for severity, (title, style) in _TITLES.items():
+        found = [v for v in report.violations if v.severity == severity]
+        if not found:
+            continue
+        table = Table(title=Text(f"{title}：{len(found)} 项", style=style), box=box.SIMPLE_HEAD,
+                      title_justify="left", show_lines=False)
+        table.add_column("行", no_wrap=True)
+        table.add_column("条款", no_wrap=True)
+        table.add_column("规则", no_wrap=True)
+        table.add_column("说明", overflow="fold")
+        table.add_column("金额", justify="right", no_wrap=True)
+        table.add_column("追回", justify="right", no_wrap=True)
+        for v in found:
+            table.add_row(
+                _rows(v.rows),
+                v.citation.text,
+                v.rule_id,
+                v.message,
+                format_money_cn(v.amount),
+                format_money_cn(v.clawback) if v.clawback is not None else "",
+            )
+        console.print(table)
+    if report.input_errors:
+        table = Table(title=Text(f"无法读取的行：{len(report.input_errors)} 处", style="bold magenta"),
+                      box=box.SIMPLE_HEAD, title_justify="left")
+        table.add_column("行", no_wrap=True)
+        table.add_column("列", no_wrap=True)
+        table.add_column("值", overflow="fold")
+        table.add_column("问题", overflow="fold")
+        for e in report.input_errors:
+            table.add_row(str(e.row), e.column or "", e.value or "", e.message)
+        console.print(table)
+    if report.rules_not_run:
+        console.print(Text("未运行的规则：", style="bold"))
+        for r in report.rules_not_run:
+            console.print(f"  {r.rule_id} {r.title}：{r.reason}", overflow="fold")
+    s = report.summary
+    console.print(
+        Text(
+            f"合计：错误 {s.errors} 项，警告 {s.warnings} 项，提示 {s.infos} 项；"
+            f"支出合计 {format_money_cn(s.spent_total)} 元，应追回 {format_money_cn(s.clawback_total)} 元",
+            style="bold",
+        )
+    )
+    return buffer.getvalue()

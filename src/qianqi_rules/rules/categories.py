@@ -1,0 +1,79 @@
+"""The nine fundable categories of Article 10 and the names ledgers give them.
+
+Ledgers write ``差旅``, ``会议费用``, ``研发支出-专家咨询费`` or
+``6602.03 培训费``; :meth:`CategoryTable.canonical` maps such text to the
+regulation's name, or ``None`` when it is none of the nine (an unfundable
+category is a finding, not an input error).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+_SEPARATORS = "-_—–:>|\\/·"
+_CODE_PREFIX = re.compile(r"^[0-9.\-_ ]+")
+_TRAILING_NOTE = re.compile(r"[(（][^()（）]*[)）]$")
+
+
+def _clean(text: str) -> str:
+    s = unicodedata.normalize("NFKC", text)
+    s = re.sub(r"\s+", "", s)
+    return s
+
+
+@dataclass(frozen=True)
+class CategoryTable:
+    """Canonical category names (in regulation order) and their accepted variants."""
+
+    names: tuple[str, ...]
+    aliases: Mapping[str, str] = field(default_factory=dict)  # cleaned variant -> canonical
+
+    @classmethod
+    def build(cls, table: Mapping[str, Iterable[str]]) -> CategoryTable:
+        aliases: dict[str, str] = {}
+        for name, variants in table.items():
+            for variant in (name, *variants):
+                aliases[_clean(variant)] = name
+        return cls(tuple(table), aliases)
+
+    def canonical(self, text: str) -> str | None:
+        return _canonical(self, text)
+
+    def __hash__(self) -> int:
+        return hash(self.names)
+
+
+@lru_cache(maxsize=4096)
+def _canonical(table: CategoryTable, text: str) -> str | None:
+    s = _clean(text)
+    for candidate in _candidates(s):
+        hit = table.aliases.get(candidate)
+        if hit:
+            return hit
+        if candidate.endswith("费用") and (hit := table.aliases.get(candidate[:-1])):
+            return hit
+        if not candidate.endswith("费") and (hit := table.aliases.get(candidate + "费")):
+            return hit
+    # a prefixed account path such as 研发支出/档案/出版/... : the longest alias ending the text
+    for alias in sorted(table.aliases, key=len, reverse=True):
+        if s.endswith(alias) and len(s) > len(alias) and s[-len(alias) - 1] in _SEPARATORS:
+            return table.aliases[alias]
+    return None
+
+
+def _candidates(s: str) -> list[str]:
+    out = [s]
+    bare = _CODE_PREFIX.sub("", s)
+    if bare != s:
+        out.append(bare)
+    noted = _TRAILING_NOTE.sub("", bare)
+    if noted != bare:
+        out.append(noted)
+    last = re.split(f"[{re.escape(_SEPARATORS.replace('/', ''))}]", noted)[-1]
+    if last and last != noted:
+        out.append(last)
+    return out

@@ -1,0 +1,226 @@
+"""Rule expressions: parsed and type-checked by rule-engine, once, at load time.
+
+Nothing here evaluates user text as Python: rule-engine parses the text into
+its own AST against typed symbol tables (:mod:`.symbols`), with Asia/Shanghai
+as the time zone and ``Decimal`` arithmetic.  The AST is then inspected to
+learn which symbols, project attributes and word families a rule uses, and
+which regular expressions it holds.  Problems come back as
+:class:`ExpressionError` with an offset into the text; the pack loader turns
+that into file:line:col.
+"""
+
+from __future__ import annotations
+
+import decimal
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import dateutil.tz
+import rule_engine
+from rule_engine import DataType
+from rule_engine import errors as re_errors
+from rule_engine.ast import ExpressionBase
+from rule_engine.ast.expression.access import ContainsExpression, GetAttributeExpression
+from rule_engine.ast.expression.resolution import SymbolExpression
+from rule_engine.ast.literal import StringExpression
+
+from .symbols import SYMBOL_HELP
+
+TIMEZONE = dateutil.tz.gettz("Asia/Shanghai")
+DECIMAL_CONTEXT = decimal.Context(prec=34, rounding=decimal.ROUND_HALF_EVEN)
+MAX_EXPRESSION_LENGTH = 4000
+
+_TYPE_NAMES = {
+    "STRING": "文字", "FLOAT": "数值", "BOOLEAN": "真/假", "DATETIME": "日期",
+    "SET": "集合", "ARRAY": "列表", "MAPPING": "映射", "OBJECT": "对象", "NULL": "空值",
+}
+
+
+def type_name(dt: Any) -> str:
+    return _TYPE_NAMES.get(getattr(dt, "name", ""), getattr(dt, "name", str(dt)))
+
+
+class ExpressionError(Exception):
+    """An expression that does not parse or type-check; ``offset`` is 0-based into the text."""
+
+    def __init__(self, code: str, message: str, offset: int | None = None, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.offset = offset
+        self.hint = hint
+
+
+@dataclass(frozen=True)
+class Expression:
+    """A compiled expression and what it refers to."""
+
+    text: str
+    rule: rule_engine.Rule
+    symbols: frozenset[str]
+    project_attributes: frozenset[str]
+    terms: frozenset[str]
+
+    def evaluate(self, thing: Mapping[str, Any]) -> Any:
+        return self.rule.evaluate(thing)
+
+    def matches(self, thing: Mapping[str, Any]) -> bool:
+        return bool(self.rule.evaluate(thing))
+
+
+def _attributes(node: Any) -> Iterator[tuple[str, Any]]:
+    """A node's fields, whether it keeps them in ``__slots__`` or in ``__dict__``."""
+    seen: set[str] = set()
+    for klass in type(node).__mro__:
+        for slot in getattr(klass, "__slots__", ()):
+            if slot not in seen and hasattr(node, slot):
+                seen.add(slot)
+                yield slot, getattr(node, slot)
+    for name, value in getattr(node, "__dict__", {}).items():
+        if name not in seen:
+            yield name, value
+
+
+def _children(node: Any) -> Iterator[Any]:
+    for name, value in _attributes(node):
+        if name == "context":
+            continue
+        if isinstance(value, ExpressionBase):
+            yield value
+        elif isinstance(value, (tuple, list)):
+            for item in value:
+                if isinstance(item, ExpressionBase):
+                    yield item
+                elif isinstance(item, (tuple, list)):
+                    yield from (i for i in item if isinstance(i, ExpressionBase))
+
+
+def walk(node: Any) -> Iterator[Any]:
+    """Every AST node below ``node`` (inclusive), depth first."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(_children(current))
+
+
+def _find_word(text: str, word: str) -> int | None:
+    m = re.search(rf"(?<![\w$]){re.escape(word)}(?!\w)", text)
+    return m.start() if m else None
+
+
+def _offset_of(text: str, token: Any) -> int | None:
+    return getattr(token, "lexpos", None) if token is not None else None
+
+
+def compile_expression(
+    text: str,
+    symbols: Mapping[str, Any],
+    *,
+    expect: Any = None,
+    terms: Mapping[str, Any] | None = None,
+    what: str = "条件",
+) -> Expression:
+    """Parse ``text`` against ``symbols``; check its result type and the word families it names."""
+    if not isinstance(text, str) or not text.strip():
+        raise ExpressionError("expression-empty", f"{what}为空", 0)
+    if len(text) > MAX_EXPRESSION_LENGTH:
+        raise ExpressionError("expression-too-long", f"{what}过长（{len(text)} 字符，上限 {MAX_EXPRESSION_LENGTH}）", 0)
+    context = rule_engine.Context(
+        type_resolver=rule_engine.type_resolver_from_dict(dict(symbols)),
+        default_timezone=TIMEZONE,
+        decimal_context=DECIMAL_CONTEXT,
+        mapping_attribute_lookup=False,
+    )
+    try:
+        rule = rule_engine.Rule(text, context=context)
+    except re_errors.SymbolResolutionError as exc:
+        hint = f"是不是想写 {exc.suggestion}？" if exc.suggestion else None
+        names = "、".join(sorted(k for k in symbols if k != "project"))
+        raise ExpressionError(
+            "unknown-symbol",
+            f"{what}中的名称 {exc.symbol_name!r} 不存在（可用: {names}, project.…）",
+            _find_word(text, exc.symbol_name),
+            hint,
+        ) from None
+    except (re_errors.AttributeResolutionError, re_errors.ObjectAttributeError) as exc:
+        hint = f"是不是想写 {exc.suggestion}？" if getattr(exc, "suggestion", None) else None
+        raise ExpressionError(
+            "unknown-attribute",
+            f"{what}中的属性 {exc.attribute_name!r} 不存在",
+            _find_word(text, exc.attribute_name),
+            hint,
+        ) from None
+    except re_errors.RegexSyntaxError as exc:
+        value = getattr(exc, "value", "")
+        offset = text.find(value) if value else None
+        raise ExpressionError(
+            "bad-regex", f"{what}中的正则表达式 {value!r} 无效: {exc.error}", offset if offset != -1 else None
+        ) from None
+    except re_errors.RuleSyntaxError as exc:
+        offset = _offset_of(text, exc.token)
+        where = "末尾不完整" if offset is None else f"在“{text[offset:offset + 12]}”处"
+        raise ExpressionError(
+            "expression-syntax",
+            f"{what}语法错误（{where}）",
+            len(text) if offset is None else offset,
+            "检查括号、引号是否成对，and/or/not 两边是否都有内容；文字要用双引号括起来。",
+        ) from None
+    except re_errors.EvaluationError as exc:  # type mismatches and the like, found while parsing
+        used = [n for n in symbols if _find_word(text, n) is not None]
+        types = "，".join(f"{n} 是{type_name(symbols[n])}" for n in used if n in SYMBOL_HELP)
+        raise ExpressionError(
+            "type-mismatch",
+            f"{what}的类型不匹配: {exc.message}" + (f"（{types}）" if types else ""),
+            0,
+            "文字要和文字比较、数值和数值比较；“in” 的右边应是集合或文字。",
+        ) from None
+    except re_errors.EngineError as exc:
+        raise ExpressionError("expression-invalid", f"{what}无效: {exc.message}", 0) from None
+
+    result = rule.statement.expression.result_type
+    if expect is not None and not DataType.is_compatible(result, expect):
+        raise ExpressionError(
+            "wrong-result-type",
+            f"{what}的结果是{type_name(result)}，应当是{type_name(expect)}",
+            0,
+        )
+    used_symbols: set[str] = set()
+    attributes: set[str] = set()
+    used_terms: dict[str, int] = {}
+    for node in walk(rule.statement.expression):
+        if isinstance(node, SymbolExpression) and node.scope is None:
+            used_symbols.add(node.name)
+        elif isinstance(node, GetAttributeExpression):
+            obj = node.object
+            if isinstance(obj, SymbolExpression) and obj.name == "project":
+                attributes.add(node.name)
+        elif isinstance(node, ContainsExpression):
+            container, member = node.container, node.member
+            if (
+                isinstance(container, SymbolExpression)
+                and container.name == "mentions"
+                and isinstance(member, StringExpression)
+            ):
+                used_terms[member.value] = text.find(f'"{member.value}"')
+    if terms is not None:
+        for term, offset in used_terms.items():
+            if term not in terms:
+                from difflib import get_close_matches
+
+                close = get_close_matches(term, list(terms), n=1)
+                raise ExpressionError(
+                    "unknown-term",
+                    f"词族 {term!r} 没有在 terms 中定义",
+                    offset if offset >= 0 else None,
+                    f"是不是想写 {close[0]!r}？" if close else "先在 terms.yaml 中定义这个词族。",
+                )
+    return Expression(
+        text=text,
+        rule=rule,
+        symbols=frozenset(used_symbols),
+        project_attributes=frozenset(attributes),
+        terms=frozenset(used_terms),
+    )

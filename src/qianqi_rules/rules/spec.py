@@ -1,0 +1,118 @@
+"""The schema of rule-pack files, as pydantic models.
+
+A pack is a folder of YAML files; each file is a mapping whose top-level keys
+are some of ``pack``, ``example_project``, ``categories``, ``terms`` and
+``rules``.  These models say what each key holds; :mod:`.pack` adds the
+checks that need more than one field (conditions, templates, citations).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+RuleKind = Literal["entry", "aggregate", "duplicate"]
+ClawbackKind = Literal["none", "amount", "excess", "repeats"]
+
+RULE_ID_PATTERN = r"^QQ\d{4}$"
+RULE_NAME_PATTERN = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
+
+#: which clawback measures make sense for which kind of rule
+CLAWBACKS_BY_KIND: dict[str, tuple[str, ...]] = {
+    "entry": ("none", "amount"),
+    "aggregate": ("none", "excess", "amount"),
+    "duplicate": ("none", "repeats", "amount"),
+}
+
+FILE_KEYS = ("pack", "example_project", "example_defaults", "categories", "terms", "rules")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class PackMeta(_Strict):
+    name: str = Field(min_length=1)
+    version: str = Field(min_length=1)
+    source: str = ""
+    description: str = ""
+
+
+class TermSpec(_Strict):
+    description: str = ""
+    words: list[str] = Field(min_length=1)
+    excepts: list[str] = Field(default_factory=list, alias="except")
+
+    @field_validator("words", "excepts")
+    @classmethod
+    def _non_empty_words(cls, value: list[str]) -> list[str]:
+        for word in value:
+            if not isinstance(word, str) or not word.strip():
+                raise ValueError("词不能为空")
+        return [w.strip() for w in value]
+
+
+class CitationSpec(_Strict):
+    article: int
+    item: int | None = None
+
+
+Example = dict[str, Any] | list[dict[str, Any]]
+
+
+class ExamplesSpec(_Strict):
+    violating: list[Example] = Field(min_length=1)
+    compliant: list[Example] = Field(min_length=1)
+
+
+class RuleSpec(_Strict):
+    id: str = Field(pattern=RULE_ID_PATTERN)
+    name: str = Field(pattern=RULE_NAME_PATTERN)
+    title: str = Field(min_length=1)
+    citation: CitationSpec
+    severity: Literal["error", "warning", "info"]
+    kind: RuleKind = "entry"
+    categories: list[str] | None = None
+    refunds: bool = False
+    when: str | None = None
+    where: str | None = None
+    group_by: str | None = None
+    limit: str | None = None
+    key: str | None = None
+    message: str = Field(min_length=1)
+    clawback: ClawbackKind = "none"
+    rationale: str = Field(min_length=1)
+    examples: ExamplesSpec
+    retired: bool = False
+
+    @model_validator(mode="after")
+    def _kind_fields(self) -> RuleSpec:
+        kind = self.kind
+        if kind == "entry":
+            if not self.when:
+                raise ValueError("逐条规则（kind: entry）必须有 when 条件")
+            extra = [f for f in ("where", "group_by", "limit", "key") if getattr(self, f)]
+            if extra:
+                raise ValueError(f"逐条规则不使用 {', '.join(extra)}")
+        elif kind == "aggregate":
+            if not self.group_by:
+                raise ValueError("汇总规则（kind: aggregate）必须有 group_by")
+            if not self.when and not self.limit:
+                raise ValueError("汇总规则需要 limit（上限）或 when（分组条件）")
+            if self.key:
+                raise ValueError("汇总规则不使用 key（那是 duplicate 规则的字段）")
+        else:
+            if not self.key:
+                raise ValueError("重复规则（kind: duplicate）必须有 key")
+            extra = [f for f in ("when", "group_by", "limit") if getattr(self, f)]
+            if extra:
+                raise ValueError(f"重复规则不使用 {', '.join(extra)}（过滤条件写在 where）")
+        if self.clawback not in CLAWBACKS_BY_KIND[kind]:
+            allowed = "、".join(CLAWBACKS_BY_KIND[kind])
+            raise ValueError(f"{kind} 规则的 clawback 只能是 {allowed}")
+        if self.clawback == "excess" and not self.limit:
+            raise ValueError("clawback: excess 需要 limit")
+        if self.clawback != "none" and self.severity != "error":
+            raise ValueError("只有 severity: error 的规则才能有追回金额（clawback）")
+        return self

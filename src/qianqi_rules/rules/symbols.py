@@ -1,0 +1,89 @@
+"""The names a rule condition may use, their types, and what each one needs.
+
+Conditions are type-checked against these tables when the pack loads, so a
+misspelt field (``payye``) or a comparison of text with a number is a load
+error, not a silent miss.  Entry symbols that come from optional ledger
+columns name that column: a rule using them does not run on a ledger without it.
+"""
+
+from __future__ import annotations
+
+from rule_engine import DataType
+
+_PROJECT_ATTRIBUTES = {
+    "code": DataType.STRING,
+    "name": DataType.STRING,
+    "grantee": DataType.STRING,
+    "start": DataType.DATETIME,
+    "end": DataType.DATETIME,
+    "budget": DataType.MAPPING(DataType.STRING, DataType.FLOAT),
+    "staff": DataType.SET(DataType.STRING),
+    "fiscal_funded": DataType.SET(DataType.STRING),
+}
+
+#: The project, seen from a condition as ``project.staff``, ``project.budget[category]`` …
+PROJECT_TYPE = DataType.OBJECT("Project", _PROJECT_ATTRIBUTES, accessor=lambda value, name: value[name])
+
+#: Project attributes that a project file may leave out (the rule then does not run).
+OPTIONAL_PROJECT_ATTRIBUTES = {
+    "budget": "budget（各科目批复预算）",
+    "staff": "staff（受资助单位工作人员名单）",
+    "fiscal_funded": "fiscal_funded（财政供养人员名单）",
+}
+
+#: Symbols of a per-entry condition.
+ENTRY_SYMBOLS = {
+    "row": DataType.FLOAT,
+    "entry_id": DataType.STRING,
+    "date": DataType.DATETIME,
+    "voucher_no": DataType.STRING,
+    "category": DataType.STRING,
+    "category_raw": DataType.STRING,
+    "fundable": DataType.BOOLEAN,
+    "description": DataType.STRING,
+    "payee": DataType.STRING,
+    "amount": DataType.FLOAT,
+    "invoice_no": DataType.STRING,
+    "project_code": DataType.STRING,
+    "mentions": DataType.SET(DataType.STRING),
+    "project": PROJECT_TYPE,
+}
+
+#: Entry symbols that need an optional ledger column.
+SYMBOL_COLUMNS = {
+    "voucher_no": "voucher_no",
+    "description": "description",
+    "mentions": "description",
+    "payee": "payee",
+    "invoice_no": "invoice_no",
+    "project_code": "project_code",
+}
+
+#: Symbols of a group condition (``when`` and ``limit`` of an aggregate rule).
+GROUP_SYMBOLS = {
+    "key": DataType.STRING,
+    "total": DataType.FLOAT,
+    "count": DataType.FLOAT,
+    "project": PROJECT_TYPE,
+}
+
+#: What each symbol means, for error hints and the docs.
+SYMBOL_HELP = {
+    "row": "表格行号",
+    "entry_id": "序号/编号",
+    "date": "日期",
+    "voucher_no": "凭证号",
+    "category": "费用科目（已归一为第十条的名称；不属于九类时为原文）",
+    "category_raw": "费用科目原文",
+    "fundable": "科目是否属于第十条九类之一",
+    "description": "摘要",
+    "payee": "收款人（已去除空白）",
+    "amount": "金额（借方 − 贷方，退款为负）",
+    "invoice_no": "发票号",
+    "project_code": "该行的项目编号",
+    "mentions": "摘要中出现的词族名称集合（见 terms.yaml）",
+    "project": "项目文件：project.code / grantee / start / end / budget / staff / fiscal_funded",
+    "key": "分组的键（如科目名称）或重复的键（如发票号）",
+    "total": "分组金额合计",
+    "count": "分组的条目数",
+}

@@ -1,0 +1,73 @@
+"""Message templates: ``专家咨询费支付给了受资助单位工作人员 {payee}``.
+
+Only ``{name}`` and ``{project.name}`` placeholders exist — no format specs,
+no attribute chains, nothing that reaches Python objects — and every name is
+checked against the fields its rule kind provides when the pack loads.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+_TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
+
+PROJECT_FIELDS = {"project.code", "project.name", "project.grantee", "project.start", "project.end"}
+
+TEMPLATE_FIELDS: dict[str, frozenset[str]] = {
+    "entry": frozenset(
+        {
+            "row", "entry_id", "date", "category", "category_raw", "description", "payee",
+            "amount", "invoice_no", "project_code", "voucher_no", "matched",
+        }
+        | PROJECT_FIELDS
+    ),
+    "aggregate": frozenset({"key", "total", "limit", "excess", "count", "rows"} | PROJECT_FIELDS),
+    "duplicate": frozenset({"key", "total", "repeats", "count", "rows", "first_row"} | PROJECT_FIELDS),
+}
+
+
+class TemplateError(Exception):
+    def __init__(self, message: str, offset: int, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.offset = offset
+        self.hint = hint
+
+
+def check_template(template: str, kind: str) -> None:
+    """Raise :class:`TemplateError` for an unknown placeholder or a stray brace."""
+    allowed = TEMPLATE_FIELDS[kind]
+    for m in _TOKEN.finditer(template):
+        token = m.group(0)
+        if token in ("{{", "}}"):
+            continue
+        if token in ("{", "}"):
+            raise TemplateError(
+                f"消息模板中有不成对的花括号“{token}”", m.start(), "要显示花括号本身，请写成 {{ 或 }}。"
+            )
+        name = m.group(1).strip()
+        if name not in allowed:
+            from difflib import get_close_matches
+
+            close = get_close_matches(name, sorted(allowed), n=1)
+            raise TemplateError(
+                f"消息模板中的字段 {{{name}}} 不存在（可用: {'、'.join(sorted(allowed))}）",
+                m.start(),
+                f"是不是想写 {{{close[0]}}}？" if close else None,
+            )
+
+
+def render(template: str, values: Mapping[str, str]) -> str:
+    """Fill a checked template; a value missing at run time renders as empty."""
+
+    def repl(m: re.Match[str]) -> str:
+        token = m.group(0)
+        if token == "{{":
+            return "{"
+        if token == "}}":
+            return "}"
+        name = (m.group(1) or "").strip()
+        return values.get(name, "")
+
+    return _TOKEN.sub(repl, template)

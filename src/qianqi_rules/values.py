@@ -1,0 +1,133 @@
+"""Parsing the money and date formats that real ledger exports contain.
+
+Money is always :class:`decimal.Decimal` (never float); dates are
+:class:`datetime.date`.  Each parser raises :class:`ValueError` with a Chinese
+message a finance officer understands; callers attach the row and column.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from decimal import ROUND_HALF_UP, Decimal
+
+CENT = Decimal("0.01")
+
+_AMOUNT = re.compile(
+    r"^(?P<sign1>[+-]?)(?:人民币|RMB|CNY|¥)?(?P<sign2>[+-]?)"
+    r"(?P<number>\d[\d,]*(?:\.\d+)?|\.\d+)(?:元|人民币|RMB|CNY)?$",
+    re.IGNORECASE,
+)
+_GROUPED = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
+_MAX_AMOUNT = Decimal("1e15")
+
+
+def parse_amount(text: str) -> Decimal:
+    """Parse ``1,234.50``, ``¥1,234.50``, ``1234.50元``, ``1，234.50``, ``-300.00``, ``(300.00)``.
+
+    Thousands separators must be in the right places: ``12,34`` is refused
+    rather than guessed.
+    """
+    s = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+    if not s:
+        raise ValueError("金额为空")
+    negative = s.startswith("(") and s.endswith(")")
+    if negative:
+        s = s[1:-1]
+    m = _AMOUNT.match(s)
+    if not m or (m["sign1"] and m["sign2"]) or (negative and (m["sign1"] or m["sign2"])):
+        raise ValueError(f"无法识别的金额“{text.strip()}”")
+    number = m["number"]
+    if "," in number:
+        if not _GROUPED.match(number):
+            raise ValueError(f"无法识别的金额“{text.strip()}”（千分位逗号位置不对）")
+        number = number.replace(",", "")
+    value = Decimal(number)
+    if value >= _MAX_AMOUNT:
+        raise ValueError(f"金额“{text.strip()}”过大")
+    if negative or "-" in (m["sign1"], m["sign2"]):
+        value = -value
+    return value
+
+
+def to_decimal(value: object, what: str = "金额") -> Decimal:
+    """Accept Decimal, int or a string in any ledger format; refuse float (inexact)."""
+    if isinstance(value, bool):
+        raise ValueError(f"{what}不能是真/假值")
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError(f"{what}必须是有限的数")
+        return value
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        raise ValueError(f"{what}不能是浮点数（{value!r}）：请用 Decimal 或字符串以保证金额精确")
+    if isinstance(value, str):
+        return parse_amount(value)
+    raise ValueError(f"{what}的类型 {type(value).__name__} 无法识别")
+
+
+def format_money(value: Decimal) -> str:
+    """Two decimal places, half up, no separators: the JSON report's money format."""
+    return str(value.quantize(CENT, rounding=ROUND_HALF_UP))
+
+
+def format_money_cn(value: Decimal) -> str:
+    """Two decimal places with thousands separators, for messages: ``1,200.00``."""
+    return f"{value.quantize(CENT, rounding=ROUND_HALF_UP):,}"
+
+
+_DATE_PATTERNS = (
+    re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
+    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+)
+
+
+def parse_date(text: str) -> dt.date:
+    """Parse ``2025-03-05``, ``2025/3/5``, ``2025.3.5``, ``2025年3月5日``, ``20250305``.
+
+    A time part (``2025-03-05 00:00:00``, as some exports write) is ignored.
+    An impossible date such as ``2025-06-31`` is refused.
+    """
+    s = unicodedata.normalize("NFKC", text).strip()
+    if "年" in s:
+        s = re.sub(r"\s+", "", s)
+    if not s:
+        raise ValueError("日期为空")
+    for pattern in _DATE_PATTERNS:
+        m = pattern.match(s)
+        if m:
+            y, mo, d = (int(g) for g in m.groups())
+            try:
+                return dt.date(y, mo, d)
+            except ValueError:
+                raise ValueError(f"日期“{text.strip()}”不存在（{y}年没有{mo}月{d}日）") from None
+    raise ValueError(f"无法识别的日期“{text.strip()}”（可用格式如 2025-03-05、2025/3/5、2025年3月5日、20250305）")
+
+
+def to_date(value: object) -> dt.date:
+    """Accept a ``date`` (not a ``datetime`` with a time zone issue) or a string."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        return parse_date(value)
+    raise ValueError(f"日期的类型 {type(value).__name__} 无法识别")
+
+
+def normalise_text(value: str) -> str:
+    """NFKC (full-width → half-width) and collapse runs of white space to one space."""
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", value)).strip()
+
+
+def normalise_name(value: str) -> str:
+    """A person's or unit's name for matching: NFKC, all white space removed."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", value))
+
+
+def clean_code(value: str) -> str:
+    """Project, invoice and voucher codes compare without spaces, Excel's apostrophe or case."""
+    return normalise_name(value).lstrip("'").upper()

@@ -1,0 +1,34 @@
+"""Every rule's examples are tests: violating ones fire, compliant ones do not."""
+
+import re
+
+import pytest
+
+from qianqi_rules import load_rules
+from qianqi_rules.rules.examples import run_examples
+
+PACK = load_rules()
+
+
+@pytest.mark.parametrize("rule", PACK.rules, ids=lambda r: r.id)
+def test_rule_examples_hold(rule) -> None:
+    failures = [o for o in run_examples(PACK, rule) if not o.passed]
+    assert not failures, "\n".join(f"{o.label}: {o.detail}" for o in failures)
+
+
+@pytest.mark.parametrize("rule", PACK.rules, ids=lambda r: r.id)
+def test_rule_is_documented(rule) -> None:
+    assert rule.examples.violating and rule.examples.compliant
+    assert re.fullmatch(r"QQ\d{4}", rule.id)
+    assert rule.title and rule.rationale and rule.message
+    # the id encodes the citation: QQ + article (2 digits) + item (1 digit, 0 = whole article) + sequence
+    assert rule.id[2:4] == f"{rule.citation.article:02d}"
+    assert rule.id[4] == str(rule.citation.item or 0)
+
+
+def test_every_checkable_clause_has_a_rule() -> None:
+    cited = {(r.citation.article, r.citation.item) for r in PACK.rules}
+    wanted = {(10, None), (10, 1), (10, 2), (10, 3), (10, 4), (10, 8), (10, 9),
+              (11, 1), (11, 2), (11, 3), (11, 4), (11, 5), (11, 6), (12, None),
+              (13, 1), (13, 2), (13, 4), (13, 5)}
+    assert wanted <= cited, wanted - cited

@@ -1,0 +1,64 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from qianqi_rules.rules.expressions import ExpressionError, compile_expression
+from qianqi_rules.rules.symbols import ENTRY_SYMBOLS
+from rule_engine import DataType
+
+TERMS = {"业务招待": object()}
+
+
+def compile_(text: str, **kw):
+    return compile_expression(text, ENTRY_SYMBOLS, expect=DataType.BOOLEAN, terms=TERMS, **kw)
+
+
+def test_symbols_attributes_and_terms_are_collected() -> None:
+    e = compile_('"业务招待" in mentions and payee in project.staff and amount > 10')
+    assert e.symbols == {"mentions", "payee", "project", "amount"}
+    assert e.project_attributes == {"staff"}
+    assert e.terms == {"业务招待"}
+
+
+def test_evaluation_uses_decimal_and_dates() -> None:
+    e = compile_("amount > 0.1 and date >= project.start")
+    thing = {"amount": Decimal("0.10000001"), "date": dt.date(2025, 1, 1),
+             "project": {"start": dt.date(2025, 1, 1)}}
+    assert e.matches(thing)
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "offset"),
+    [
+        ("payye == 'x'", "unknown-symbol", 0),
+        ("amount > 1 and payye == 'x'", "unknown-symbol", 15),
+        ("payee in project.staf", "unknown-attribute", 17),
+        ('amount > "x"', "type-mismatch", 0),
+        ('payee =~ "(unclosed"', "bad-regex", 10),
+        ("amount > 1 and and", "expression-syntax", 15),
+        ("amount >", "expression-syntax", 8),
+        ('"业务招代" in mentions', "unknown-term", 0),
+        ("amount", "wrong-result-type", 0),
+        ("", "expression-empty", 0),
+    ],
+)
+def test_errors_have_codes_and_offsets(text: str, code: str, offset: int) -> None:
+    with pytest.raises(ExpressionError) as info:
+        compile_(text)
+    assert info.value.code == code
+    assert info.value.offset == offset
+
+
+def test_suggestions_for_misspellings() -> None:
+    with pytest.raises(ExpressionError) as info:
+        compile_("payye == 'x'")
+    assert "payee" in (info.value.hint or "")
+    with pytest.raises(ExpressionError) as info:
+        compile_('"业务招代" in mentions')
+    assert "业务招待" in (info.value.hint or "")
+
+
+def test_python_internals_are_not_reachable() -> None:
+    with pytest.raises(ExpressionError):
+        compile_("payee.__class__ == 'x'")

@@ -1,0 +1,108 @@
+"""Loading the bundled pack, and broken copies of it: every problem named with file and line."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from qianqi_rules import RulePackError, load_rules
+from qianqi_rules.rules.pack import bundled_pack_path
+
+
+def test_bundled_pack_loads_and_is_immutable(pack) -> None:
+    assert pack.name == "qianqi-bundled"
+    assert len(pack.rules) >= 30
+    assert isinstance(pack.rules, tuple)
+    with pytest.raises(AttributeError):
+        pack.rules = ()  # type: ignore[misc]
+    assert len(pack.sha256) == 64
+    assert pack.example_project is not None
+
+
+@pytest.fixture
+def broken(tmp_path: Path):
+    """Copy the bundled pack, apply one textual change to one file, return (dir, file, line of the change)."""
+
+    def make(filename: str, old: str, new: str) -> tuple[Path, Path, int]:
+        folder = tmp_path / "pack"
+        shutil.copytree(bundled_pack_path(), folder, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
+        target = folder / filename
+        text = target.read_text(encoding="utf-8")
+        assert old in text, old
+        index = text.index(old)
+        target.write_text(text.replace(old, new, 1), encoding="utf-8")
+        return folder, target, text[:index].count("\n") + 1
+
+    return make
+
+
+def load_errors(folder: Path) -> list:
+    with pytest.raises(RulePackError) as info:
+        load_rules(folder)
+    return info.value.errors
+
+
+@pytest.mark.parametrize(
+    ("filename", "old", "new", "code", "fragment"),
+    [
+        ("article10.yaml", "when: payee in project.staff or payee == project.grantee",
+         "when: payye in project.staff or payee == project.grantee", "unknown-symbol", "payee"),
+        ("article10.yaml", "when: payee in project.fiscal_funded",
+         "when: payee in project.fiscal_fund", "unknown-attribute", "fiscal_funded"),
+        ("article10.yaml", "when: not fundable", 'when: amount > "1000"', "type-mismatch", "数值"),
+        ("article10.yaml", "when: not fundable", 'when: description =~ "(招待"', "bad-regex", "正则"),
+        ("article11.yaml", "when: '\"福利奖金\" in mentions'", "when: '\"福利将金\" in mentions'", "unknown-term", "福利奖金"),
+        ("article10.yaml", "citation: {article: 10, item: 1}", "citation: {article: 10, item: 12}", "bad-citation", "第 12 项"),
+        ("article10.yaml", "citation: {article: 10}", "citation: {article: 21}", "bad-citation", "21"),
+        ("article10.yaml", "categories: [专家咨询费]", "categories: [专家费用费]", "unknown-category", "专家费用费"),
+        ("article10.yaml", "message: 专家咨询费支付给了受资助单位工作人员 {payee}",
+         "message: 专家咨询费支付给了受资助单位工作人员 {payer}", "bad-template", "payee"),
+        ("article10.yaml", "severity: error\n    categories: [专家咨询费]",
+         "severity: eror\n    categories: [专家咨询费]", "invalid-field", "severity"),
+        ("article10.yaml", "    rationale: 第十条第（一）项", "    rationale_: 第十条第（一）项", "unknown-field", "rationale"),
+        ("article10.yaml", "  - id: QQ1011", "  - id: QQ1010", "duplicate-rule-id", "QQ1010"),
+        ("article10.yaml", "    name: expert-fee-in-house-wording\n",
+         "    name: expert-fee-in-house-wording\n    name: again\n", "duplicate-key", "重复的键"),
+        ("article10.yaml", "when: not fundable", "when: (not fundable", "expression-syntax", "语法错误"),
+    ],
+)
+def test_broken_copies_are_load_errors_with_file_and_line(broken, filename, old, new, code, fragment) -> None:
+    folder, target, line = broken(filename, old, new)
+    errors = load_errors(folder)
+    hits = [e for e in errors if e.code == code]
+    assert hits, [str(e) for e in errors]
+    err = hits[0]
+    assert err.position.path == str(target)
+    assert err.position.line is not None and line <= err.position.line <= line + new.count("\n") + 1, str(err)
+    assert fragment in str(err)
+
+
+def test_misspelt_field_points_at_the_column(broken) -> None:
+    folder, target, line = broken("article10.yaml", "when: payee in project.fiscal_funded",
+                                  "when: payee in project.fiscal_funded and payye == \"x\"")
+    err = next(e for e in load_errors(folder) if e.code == "unknown-symbol")
+    source_line = target.read_text(encoding="utf-8").splitlines()[err.position.line - 1]
+    assert source_line[err.position.column - 1:].startswith("payye")
+    assert "payee" in (err.hint or "")
+
+
+def test_all_problems_are_reported_at_once(broken, tmp_path) -> None:
+    folder, target, _ = broken("article10.yaml", "when: not fundable", "when: not fundabel")
+    other = folder / "article11.yaml"
+    other.write_text(other.read_text(encoding="utf-8").replace("severity: error", "severity: fatal", 1), encoding="utf-8")
+    codes = {(Path(e.position.path).name, e.code) for e in load_errors(folder)}
+    assert ("article10.yaml", "unknown-symbol") in codes
+    assert ("article11.yaml", "invalid-field") in codes
+
+
+def test_yaml_syntax_error_and_missing_folder(broken, tmp_path) -> None:
+    folder, target, _ = broken("article12_13.yaml", "rules:\n", "rules: [\n")
+    assert any(e.code == "yaml-syntax" for e in load_errors(folder))
+    assert load_errors(tmp_path / "nowhere")[0].code == "pack-not-found"
+
+
+def test_clawback_only_on_errors(broken) -> None:
+    folder, _, _ = broken("article10.yaml", "    severity: error\n    when: not fundable",
+                          "    severity: warning\n    when: not fundable")
+    err = next(e for e in load_errors(folder) if e.code == "invalid-field")
+    assert "clawback" in str(err)

@@ -1,0 +1,103 @@
+"""The command line: exit codes, JSON on stdout only, short messages on stderr, never a traceback."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from qianqi_rules.cli import main
+from qianqi_rules.rules.pack import bundled_pack_path
+
+DATA = Path(__file__).parent / "data"
+PROJECT = str(DATA / "project.yaml")
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_findings_exit_1_and_json_is_the_only_stdout(capsys) -> None:
+    code, out, err = run(capsys, "check", str(DATA / "ledger_bom.csv"), "--project", PROJECT, "--format", "json")
+    assert code == 1
+    report = json.loads(out)
+    assert set(report) >= {"input", "violations", "input_errors", "summary"}
+    assert "Traceback" not in err
+
+
+def test_clean_ledger_exits_0(capsys, write_csv) -> None:
+    path = write_csv([["日期", "科目", "摘要", "收款人", "金额"], ["2025-03-05", "差旅费", "赴天津调研高铁票", "张三", "100"]])
+    code, out, err = run(capsys, "check", str(path), "--project", PROJECT, "--format", "json")
+    assert code == 0, out
+    assert json.loads(out)["summary"]["errors"] == 0
+
+
+def test_warnings_alone_exit_0(capsys, write_csv) -> None:
+    path = write_csv([["日期", "科目", "摘要", "收款人", "金额"], ["2025-03-05", "会议费", "研讨会场地费", "赵六", "100"],
+                      ["2025-03-06", "培训费", "讲课费", "赵六", "100"]])
+    code, out, _ = run(capsys, "check", str(path), "--project", PROJECT, "--format", "json")
+    report = json.loads(out)
+    assert report["summary"]["warnings"] >= 1 and report["summary"]["errors"] == 0
+    assert code == 0
+
+
+def test_rejected_row_alone_exits_1(capsys, write_csv) -> None:
+    path = write_csv([["日期", "科目", "摘要", "收款人", "金额"], ["2025-03-05", "差旅费", "高铁票", "张三", "abc"]])
+    code, out, _ = run(capsys, "check", str(path), "--project", PROJECT, "--format", "json")
+    assert code == 1 and json.loads(out)["input"]["rows_rejected"] == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["check", str(DATA / "missing.csv"), "--project", PROJECT], "missing.csv"),
+        (["check", str(DATA / "ledger_missing_column.csv"), "--project", PROJECT], "ledger_missing_column.csv:1"),
+        (["check", str(DATA / "ledger_bom.csv"), "--project", str(DATA / "nope.yaml")], "nope.yaml"),
+        (["check", str(DATA / "ledger_bom.csv"), "--project", str(DATA / "ledger_bom.csv")], "ledger_bom.csv"),
+        (["check", str(DATA / "ledger_bom.csv"), "--project", PROJECT, "--rules", str(DATA)], str(DATA)),
+        (["check", str(DATA / "ledger_bom.csv")], "--project"),
+        (["check", str(DATA / "ledger_bom.csv"), "--project", PROJECT, "--format", "xml"], "xml"),
+    ],
+)
+def test_check_that_cannot_run_exits_2_with_a_short_message(capsys, args, fragment) -> None:
+    try:
+        code, out, err = run(capsys, *args)
+    except SystemExit as exc:  # argparse exits by itself
+        code = exc.code
+        out, err = capsys.readouterr()
+    assert code == 2
+    assert out == ""
+    assert fragment in err
+    assert "Traceback" not in err
+
+
+def test_broken_rule_file_names_file_and_line(capsys, tmp_path) -> None:
+    folder = tmp_path / "pack"
+    shutil.copytree(bundled_pack_path(), folder, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    f = folder / "article11.yaml"
+    f.write_text(f.read_text(encoding="utf-8").replace("when: '\"捐赠赞助\" in mentions'", "when: descripton == \"x\""),
+                 encoding="utf-8")
+    code, out, err = run(capsys, "check", str(DATA / "ledger_bom.csv"), "--project", PROJECT, "--rules", str(folder))
+    assert code == 2
+    assert f"{f}:" in err and "descripton" in err and "description" in err
+
+
+def test_output_file_and_table_format(capsys, tmp_path) -> None:
+    target = tmp_path / "report.txt"
+    code, out, err = run(capsys, "check", str(DATA / "ledger_bom.csv"), "--project", PROJECT, "--output", str(target))
+    assert code == 1 and out == ""
+    text = target.read_text(encoding="utf-8")
+    assert "第十条第（一）项" in text and "错误" in text
+    assert str(target) in err
+
+
+def test_installed_command_and_module_entry_point() -> None:
+    p = subprocess.run([sys.executable, "-m", "qianqi_rules", "check", str(DATA / "ledger_gbk.csv"), "--project", PROJECT,
+                        "--format", "json"], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 1
+    assert json.loads(p.stdout)["input"]["encoding"] == "gb18030"
+    assert p.stderr == ""

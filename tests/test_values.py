@@ -1,0 +1,67 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from qianqi_rules.values import format_money, format_money_cn, parse_amount, parse_date, to_decimal
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1234.5", "1234.5"),
+        ("1,234.50", "1234.50"),
+        ("¥1,234.50", "1234.50"),
+        ("￥1,234.50", "1234.50"),
+        ("1234.50元", "1234.50"),
+        ("1，234.50", "1234.50"),
+        ("-300.00", "-300.00"),
+        ("(300.00)", "-300.00"),
+        ("-¥300.00", "-300.00"),
+        ("¥-300.00", "-300.00"),
+        (" 18500 ", "18500"),
+        ("１２３．４５", "123.45"),
+        ("人民币100元", "100"),
+        ("1,234,567.89", "1234567.89"),
+    ],
+)
+def test_amount_formats_seen_in_exports(text: str, expected: str) -> None:
+    value = parse_amount(text)
+    assert isinstance(value, Decimal)
+    assert value == Decimal(expected)
+
+
+@pytest.mark.parametrize("text", ["", "n/a", "abc", "12,34", "1.2.3", "--5", "1,2345.00", "¥", "1e5"])
+def test_unreadable_amounts_are_refused(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_amount(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["2025-03-05", "2025/3/5", "2025.3.5", "2025年3月5日", "20250305", "2025-03-05 00:00:00", " 2025 年 3 月 5 日 "],
+)
+def test_date_formats_seen_in_exports(text: str) -> None:
+    assert parse_date(text) == dt.date(2025, 3, 5)
+
+
+@pytest.mark.parametrize("text", ["2025-06-31", "2025-13-01", "abc", "", "2025-3", "05/03/2025"])
+def test_impossible_or_unknown_dates_are_refused(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_date(text)
+
+
+def test_float_money_is_refused_but_int_and_decimal_pass() -> None:
+    with pytest.raises(ValueError, match="浮点"):
+        to_decimal(0.1)
+    assert to_decimal(5) == Decimal(5)
+    assert to_decimal(Decimal("0.10")) == Decimal("0.10")
+    with pytest.raises(ValueError):
+        to_decimal(True)
+
+
+def test_money_formats_round_half_up_to_cents() -> None:
+    assert format_money(Decimal("1200")) == "1200.00"
+    assert format_money(Decimal("0.125")) == "0.13"
+    assert format_money(Decimal("-3")) == "-3.00"
+    assert format_money_cn(Decimal("1234567.5")) == "1,234,567.50"

@@ -108,13 +108,13 @@ def test_rules_needing_absent_columns_or_project_fields_do_not_run(pack) -> None
 
 def test_incremental_check_sees_everything_before_and_preview_changes_nothing(project, pack) -> None:
     c = Checker(project, pack)
-    assert c.check(entry(2, "差旅费", "3000", invoice_no="T1")) == []
-    preview = c.check(entry(3, "差旅费", "2500", invoice_no="T1"), commit=False)
+    assert c.check(entry(2, "差旅费", "3000", invoice_no="T1", description="高铁票")) == []
+    preview = c.check(entry(3, "差旅费", "2500", invoice_no="T1", description="高铁票"), commit=False)
     assert {v.rule_id for v in preview} == {"QQ1310", "QQ1340"}
     budget = next(v for v in preview if v.rule_id == "QQ1340")
     assert budget.amount == D("500") and budget.clawback == D("500")
     assert c.report().violations == []  # the preview was not recorded
-    c.check(entry(3, "差旅费", "2500", invoice_no="T1"))
+    c.check(entry(3, "差旅费", "2500", invoice_no="T1", description="高铁票"))
     assert {v.rule_id for v in c.report().violations} == {"QQ1310", "QQ1340"}
 
 

@@ -47,7 +47,7 @@ from .normalise import normalise_mapping
 from .rules.pack import Rule, RulePack, default_pack
 from .rules.symbols import OPTIONAL_PROJECT_ATTRIBUTES
 from .rules.templates import render
-from .values import format_money, format_money_cn, normalise_name
+from .values import format_money, format_money_cn, name_key
 
 ZERO = Decimal(0)
 _SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
@@ -109,12 +109,12 @@ class Checker:
         self._project_ctx = {
             "code": project.code,
             "name": project.name,
-            "grantee": project.grantee,
+            "grantee": name_key(project.grantee),
             "start": project.period_start,
             "end": project.period_end,
             "budget": dict(project.budget or {}),
-            "staff": set(project.staff or ()),
-            "fiscal_funded": set(project.fiscal_funded or ()),
+            "staff": {name_key(n) for n in project.staff or ()},
+            "fiscal_funded": {name_key(n) for n in project.fiscal_funded or ()},
         }
         self._project_values = {
             "project.code": project.code,
@@ -165,7 +165,7 @@ class Checker:
             "category_raw": entry.category,
             "fundable": canonical is not None,
             "description": entry.description or "",
-            "payee": normalise_name(entry.payee or ""),
+            "payee": name_key(entry.payee or ""),
             "amount": entry.amount,
             "invoice_no": entry.invoice_no or "",
             "project_code": entry.project_code or "",

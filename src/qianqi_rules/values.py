@@ -128,6 +128,18 @@ def normalise_name(value: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", value))
 
 
+_BRACKETED = re.compile(r"\([^()]*\)")
+
+
+def name_key(value: str) -> str:
+    """The key a payee is matched on: :func:`normalise_name` without bracketed notes.
+
+    ``刘振华（北京大学）`` and ``刘振华`` are the same person for the rosters.
+    """
+    key = _BRACKETED.sub("", normalise_name(value))
+    return key or normalise_name(value)
+
+
 def clean_code(value: str) -> str:
     """Project, invoice and voucher codes compare without spaces, Excel's apostrophe or case."""
     return normalise_name(value).lstrip("'").upper()

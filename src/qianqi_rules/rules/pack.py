@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.resources
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +25,7 @@ from ..project import project_from_document
 from ..yamlsafe import PathKey, YamlDocument, YamlLoadError, load_yaml_file
 from .categories import CategoryTable
 from .expressions import Expression, ExpressionError, compile_expression
-from .spec import FILE_KEYS, ExamplesSpec, PackMeta, RuleSpec, TermSpec
+from .spec import FILE_KEYS, ExamplesSpec, MaskSpec, PackMeta, RuleSpec, TermSpec
 from .symbols import ENTRY_SYMBOLS, GROUP_SYMBOLS, OPTIONAL_PROJECT_ATTRIBUTES, SYMBOL_COLUMNS
 from .templates import TemplateError, check_template
 from .terms import TermFamily, TermScanner
@@ -250,7 +251,29 @@ def _assemble(folder: Path, docs: list[YamlDocument], loader: _Loader, sha: str,
             except ValidationError as exc:
                 loader.pydantic_errors(doc, ("terms", name), exc, f"词族 {name}")
                 continue
-            families[str(name)] = TermFamily(str(name), tuple(term.words), tuple(term.excepts), term.description)
+            families[str(name)] = TermFamily(
+                str(name), tuple(term.words), tuple(term.excepts), tuple(term.not_followed_by), term.description
+            )
+
+    masks: list[re.Pattern[str]] = []
+    for doc in docs:
+        data = doc.data.get("masks")
+        if data is None:
+            continue
+        if not isinstance(data, list):
+            loader.error(doc.position(("masks",)), "masks 应是列表（每项有 pattern 和 description）", "invalid-field")
+            continue
+        for i, item in enumerate(data):
+            try:
+                spec = MaskSpec.model_validate(item)
+            except ValidationError as exc:
+                loader.pydantic_errors(doc, ("masks", i), exc, "masks")
+                continue
+            try:
+                masks.append(re.compile(spec.pattern))
+            except re.error as exc:
+                loader.error(doc.offset_position(("masks", i, "pattern"), exc.pos), f"masks 的正则表达式无效: {exc.msg}",
+                             "bad-regex", "正则表达式中的括号要成对；要匹配字面的 ( 请写 \\(。")
 
     example_project: Project | None = None
     got = _single(docs, "example_project", loader, folder)
@@ -261,6 +284,9 @@ def _assemble(folder: Path, docs: list[YamlDocument], loader: _Loader, sha: str,
         except ProjectFileError as exc:
             loader.error(exc.position or doc.position(("example_project",)), f"example_project: {exc.message}",
                          exc.code, exc.hint)
+    if example_project is None and got is None:
+        loader.error(Position(str(folder)), "规则包缺少 example_project（规则示例在这个示例项目上运行）",
+                     "pack-missing-example-project")
     defaults: dict[str, Any] = {}
     got = _single(docs, "example_defaults", loader, folder)
     if got is not None:
@@ -307,7 +333,7 @@ def _assemble(folder: Path, docs: list[YamlDocument], loader: _Loader, sha: str,
         example_defaults=defaults,
         files=files,
         sha256=sha,
-        scanner=TermScanner(families),
+        scanner=TermScanner(families, masks),
     )
 
 

@@ -25,7 +25,8 @@ CLAWBACKS_BY_KIND: dict[str, tuple[str, ...]] = {
     "duplicate": ("none", "repeats", "amount"),
 }
 
-FILE_KEYS = ("pack", "example_project", "example_defaults", "categories", "terms", "rules")
+#: top-level keys of a pack file; ``shared`` holds lists reused elsewhere through YAML anchors
+FILE_KEYS = ("pack", "example_project", "example_defaults", "categories", "terms", "masks", "shared", "rules")
 
 
 class _Strict(BaseModel):
@@ -43,14 +44,22 @@ class TermSpec(_Strict):
     description: str = ""
     words: list[str] = Field(min_length=1)
     excepts: list[str] = Field(default_factory=list, alias="except")
+    not_followed_by: list[str] = Field(default_factory=list)
 
-    @field_validator("words", "excepts")
+    @field_validator("words", "excepts", "not_followed_by")
     @classmethod
     def _non_empty_words(cls, value: list[str]) -> list[str]:
         for word in value:
             if not isinstance(word, str) or not word.strip():
                 raise ValueError("词不能为空")
         return [w.strip() for w in value]
+
+
+class MaskSpec(_Strict):
+    """A regular expression for text that is blanked before word families are searched."""
+
+    pattern: str = Field(min_length=1, max_length=200)
+    description: str = ""
 
 
 class CitationSpec(_Strict):

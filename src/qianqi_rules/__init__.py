@@ -31,7 +31,6 @@ from .evaluate import Checker
 from .models import (
     Citation,
     Entry,
-    EntryRef,
     InputError,
     InputSummary,
     Project,
@@ -48,7 +47,6 @@ __all__ = [
     "Citation",
     "Entry",
     "EntryError",
-    "EntryRef",
     "InputError",
     "InputSummary",
     "LedgerFileError",

@@ -32,7 +32,6 @@ from .ledger.headers import HEADER_ALIASES
 from .models import (
     OPTIONAL_FIELDS,
     Entry,
-    EntryRef,
     InputError,
     InputSummary,
     PackRef,
@@ -391,7 +390,7 @@ class Checker:
             message=finding.message,
             amount=finding.amount,
             clawback=claim,
-            entries=[EntryRef(**entries[o].model_dump()) for o in ordered],
+            entries=[entries[o] for o in ordered],
             evidence=finding.evidence,
         )
 

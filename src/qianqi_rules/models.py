@@ -86,21 +86,6 @@ class Project(_Frozen):
     fiscal_funded: tuple[str, ...] | None = None
 
 
-class EntryRef(_Frozen):
-    """The ledger values of an entry involved in a finding, so nobody reopens the ledger."""
-
-    row: int
-    entry_id: str
-    date: dt.date
-    category: str
-    amount: Money
-    description: str | None = None
-    payee: str | None = None
-    voucher_no: str | None = None
-    invoice_no: str | None = None
-    project_code: str | None = None
-
-
 class Violation(_Frozen):
     """A finding: one rule fired on one entry, or on a group of entries."""
 
@@ -113,7 +98,7 @@ class Violation(_Frozen):
     message: str
     amount: Money
     clawback: Money | None = None
-    entries: list[EntryRef] = Field(default_factory=list)
+    entries: list[Entry] = Field(default_factory=list)
     evidence: dict[str, Any] = Field(default_factory=dict)
 
 

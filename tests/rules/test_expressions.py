@@ -2,10 +2,10 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from rule_engine import DataType
 
 from qianqi_rules.rules.expressions import ExpressionError, compile_expression
 from qianqi_rules.rules.symbols import ENTRY_SYMBOLS
-from rule_engine import DataType
 
 TERMS = {"业务招待": object()}
 

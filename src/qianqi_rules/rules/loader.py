@@ -1,0 +1,358 @@
+"""Checking a rule pack while loading it: every problem, with file:line:col, all at once.
+
+Each top-level section (``pack``, ``categories``, ``terms``, ``masks``,
+``example_project``, ``rules``) is read by its own function; a problem is
+recorded and loading goes on, so a finance officer sees every mistake in one
+run.  Only a pack without problems becomes a :class:`~.pack.RulePack`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator, Mapping
+from difflib import get_close_matches
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from rule_engine import DataType
+
+from ..citations import citation_problem
+from ..errors import Position, ProjectFileError, RuleFileError, RulePackError
+from ..models import Citation, Project
+from ..project import project_from_document
+from ..yamlsafe import PathKey, YamlDocument, YamlLoadError, load_yaml_file
+from .categories import CategoryTable
+from .expressions import Expression, ExpressionError, compile_expression
+from .pack import Rule, RulePack
+from .spec import FILE_KEYS, MaskSpec, PackMeta, RuleSpec, TermSpec
+from .symbols import ENTRY_SYMBOLS, GROUP_SYMBOLS, OPTIONAL_PROJECT_ATTRIBUTES, SYMBOL_COLUMNS
+from .templates import TemplateError, check_template
+from .terms import TermFamily, TermScanner
+
+
+class _Loader:
+    def __init__(self) -> None:
+        self.errors: list[RuleFileError] = []
+
+    def error(self, position: Position, message: str, code: str, hint: str | None = None) -> None:
+        self.errors.append(RuleFileError(message, position=position, code=code, hint=hint))
+
+    def pydantic_errors(self, doc: YamlDocument, base: PathKey, exc: ValidationError, what: str) -> None:
+        for err in exc.errors():
+            loc = tuple(p for p in err["loc"] if p != "__root__")
+            if err["type"] == "extra_forbidden":
+                path = base + loc
+                self.error(doc.position(path, key=True), f"{what}中有未知字段 {loc[-1]!r}", "unknown-field",
+                           _field_hint(str(loc[-1])))
+            elif err["type"] == "missing":
+                self.error(doc.position(base + loc[:-1]), f"{what}缺少必填字段 {loc[-1]!r}", "missing-field")
+            else:
+                where = ".".join(str(p) for p in loc)
+                message = err["msg"].removeprefix("Value error, ")
+                label = f"{what}的 {where}" if where else what
+                self.error(doc.position(base + loc), f"{label}: {message}", "invalid-field")
+
+
+_KNOWN_RULE_FIELDS = tuple(RuleSpec.model_fields)
+
+
+def _field_hint(name: str) -> str | None:
+    close = get_close_matches(name, _KNOWN_RULE_FIELDS + FILE_KEYS, n=1)
+    return f"是不是想写 {close[0]}？" if close else None
+
+
+def _pack_files(path: Path) -> list[Path]:
+    return sorted(p for p in path.glob("*.yaml") if p.is_file())
+
+
+def load_pack_folder(folder: Path) -> RulePack:
+    """Read every ``*.yaml`` file of ``folder`` and check the pack they make together."""
+    loader = _Loader()
+    if not folder.is_dir():
+        raise RulePackError([RuleFileError("规则目录不存在", position=Position(str(folder)), code="pack-not-found")])
+    files = _pack_files(folder)
+    if not files:
+        raise RulePackError(
+            [RuleFileError("规则目录中没有 .yaml 文件", position=Position(str(folder)), code="pack-empty")]
+        )
+    docs: list[YamlDocument] = []
+    digest = hashlib.sha256()
+    for file in files:
+        try:
+            raw = file.read_bytes()
+            doc = load_yaml_file(file)
+        except YamlLoadError as exc:
+            p = exc.problem
+            loader.error(p.position, p.message, p.code, p.hint)
+            continue
+        except OSError as exc:
+            loader.error(Position(str(file)), f"无法读取: {exc.strerror}", "pack-unreadable")
+            continue
+        digest.update(file.name.encode() + b"\0" + raw + b"\0")
+        for p in doc.problems:
+            loader.error(p.position, p.message, p.code, p.hint)
+        if doc.data is None:
+            continue
+        if not isinstance(doc.data, dict):
+            loader.error(doc.position(), "规则文件的顶层应是映射（pack:/categories:/terms:/rules:）", "file-shape")
+            continue
+        for key in doc.data:
+            if key not in FILE_KEYS:
+                loader.error(doc.position((key,), key=True), f"未知的顶层字段 {key!r}（可用: {', '.join(FILE_KEYS)}）",
+                             "unknown-field", _field_hint(str(key)))
+        docs.append(doc)
+
+    meta = _read_meta(docs, loader, folder)
+    categories = _read_categories(docs, loader, folder)
+    families = _read_terms(docs, loader)
+    masks = _read_masks(docs, loader)
+    example_project = _read_example_project(docs, loader, folder, categories)
+    defaults = _read_defaults(docs, loader)
+    rules = _read_rules(docs, loader, categories, families)
+    if loader.errors:
+        raise RulePackError(loader.errors)
+    return RulePack(
+        name=meta.name,
+        version=meta.version,
+        source=meta.source,
+        description=meta.description,
+        rules=tuple(rules),
+        categories=categories,
+        terms=families,
+        example_project=example_project,
+        example_defaults=defaults,
+        files=tuple(str(f) for f in files),
+        sha256=digest.hexdigest(),
+        scanner=TermScanner(families, masks),
+    )
+
+
+def _sections(docs: list[YamlDocument], key: str, shape: type, loader: _Loader, what: str) -> Iterator[tuple[YamlDocument, Any]]:
+    """(document, data) for each file that has section ``key`` of the right shape; others are errors."""
+    for doc in docs:
+        data = doc.data.get(key)
+        if data is None:
+            continue
+        if not isinstance(data, shape):
+            loader.error(doc.position((key,)), f"{key} 应是{what}", "invalid-field")
+            continue
+        yield doc, data
+
+
+def _single(docs: list[YamlDocument], key: str, shape: type, loader: _Loader, what: str) -> tuple[YamlDocument, Any] | None:
+    """The one file that defines section ``key``; a second definition is an error."""
+    found = list(_sections(docs, key, shape, loader, what))
+    for doc, _ in found[1:]:
+        loader.error(doc.position((key,), key=True),
+                     f"{key} 只能在一个文件中定义（已在 {found[0][0].path} 中定义）", "duplicate-section")
+    return found[0] if found else None
+
+
+def _validated(model: type[BaseModel], data: Any, doc: YamlDocument, base: PathKey, loader: _Loader, what: str) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        loader.pydantic_errors(doc, base, exc, what)
+        return None
+
+
+def _read_meta(docs: list[YamlDocument], loader: _Loader, folder: Path) -> PackMeta:
+    got = _single(docs, "pack", dict, loader, "映射（name、version …）")
+    if got is None:
+        loader.error(Position(str(folder)), "规则包缺少 pack 元数据（name、version）", "pack-missing-meta",
+                     "在 pack.yaml 中写 pack: {name: …, version: …}")
+        return PackMeta(name=folder.name, version="0")
+    doc, data = got
+    return _validated(PackMeta, data, doc, ("pack",), loader, "pack") or PackMeta(name=folder.name, version="0")
+
+
+def _read_categories(docs: list[YamlDocument], loader: _Loader, folder: Path) -> CategoryTable:
+    got = _single(docs, "categories", dict, loader, "“科目名称: [别名…]”的映射")
+    if got is None:
+        loader.error(Position(str(folder)), "规则包缺少 categories（第十条九类支出及其别名）", "pack-missing-categories")
+        return CategoryTable.build({})
+    doc, data = got
+    table: dict[str, list[str]] = {}
+    for name, aliases in data.items():
+        aliases = [] if aliases is None else aliases
+        if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+            loader.error(doc.position(("categories", name)), f"科目 {name} 的别名应是文字列表", "invalid-field")
+            continue
+        table[str(name)] = aliases
+    return CategoryTable.build(table)
+
+
+def _read_terms(docs: list[YamlDocument], loader: _Loader) -> dict[str, TermFamily]:
+    families: dict[str, TermFamily] = {}
+    for doc, data in _sections(docs, "terms", dict, loader, "“词族名称: {words: [...]}”的映射"):
+        for name, spec in data.items():
+            if name in families:
+                loader.error(doc.position(("terms", name), key=True), f"词族 {name!r} 重复定义", "duplicate-term")
+                continue
+            term = _validated(TermSpec, spec, doc, ("terms", name), loader, f"词族 {name}")
+            if term is not None:
+                families[str(name)] = TermFamily(
+                    str(name), tuple(term.words), tuple(term.excepts), tuple(term.not_followed_by), term.description
+                )
+    return families
+
+
+def _read_masks(docs: list[YamlDocument], loader: _Loader) -> list[re.Pattern[str]]:
+    masks: list[re.Pattern[str]] = []
+    for doc, data in _sections(docs, "masks", list, loader, "列表（每项有 pattern 和 description）"):
+        for i, item in enumerate(data):
+            spec = _validated(MaskSpec, item, doc, ("masks", i), loader, "masks")
+            if spec is None:
+                continue
+            try:
+                masks.append(re.compile(spec.pattern))
+            except re.error as exc:
+                loader.error(doc.offset_position(("masks", i, "pattern"), exc.pos), f"masks 的正则表达式无效: {exc.msg}",
+                             "bad-regex", "正则表达式中的括号要成对；要匹配字面的 ( 请写 \\(。")
+    return masks
+
+
+def _read_example_project(
+    docs: list[YamlDocument], loader: _Loader, folder: Path, categories: CategoryTable
+) -> Project | None:
+    got = _single(docs, "example_project", dict, loader, "项目文件格式的映射")
+    if got is None:
+        loader.error(Position(str(folder)), "规则包缺少 example_project（规则示例在这个示例项目上运行）",
+                     "pack-missing-example-project")
+        return None
+    doc, _ = got
+    try:
+        return project_from_document(doc, categories, ("example_project",))
+    except ProjectFileError as exc:
+        loader.error(exc.position or doc.position(("example_project",)), f"example_project: {exc.message}",
+                     exc.code, exc.hint)
+        return None
+
+
+def _read_defaults(docs: list[YamlDocument], loader: _Loader) -> dict[str, Any]:
+    got = _single(docs, "example_defaults", dict, loader, "映射（字段: 默认值）")
+    return dict(got[1]) if got else {}
+
+
+def _read_rules(
+    docs: list[YamlDocument], loader: _Loader, categories: CategoryTable, families: Mapping[str, TermFamily]
+) -> list[Rule]:
+    rules: list[Rule] = []
+    seen: dict[tuple[str, str], Position] = {}
+    for doc, data in _sections(docs, "rules", list, loader, "规则列表（每条以 - id: 开头）"):
+        for index, spec_data in enumerate(data):
+            rule = _build_rule(doc, ("rules", index), spec_data, categories, families, loader)
+            if rule is None:
+                continue
+            for field, value, label in (("id", rule.id, "规则编号"), ("name", rule.name, "规则名称")):
+                first = seen.get((field, value))
+                if first is not None:
+                    loader.error(doc.position(("rules", index, field)), f"{label} {value} 重复（第一次在 {first}）",
+                                 "duplicate-rule-id")
+                else:
+                    seen[(field, value)] = rule.source
+            rules.append(rule)
+    return rules
+
+
+_EXPRESSIONS = (
+    # field, expected result type, what it is called in messages
+    ("when", DataType.BOOLEAN, "条件 when"),
+    ("where", DataType.BOOLEAN, "过滤条件 where"),
+    ("group_by", DataType.STRING, "分组 group_by"),
+    ("limit", DataType.FLOAT, "上限 limit"),
+    ("key", DataType.STRING, "键 key"),
+)
+
+
+def _symbols_for(field_name: str, kind: str) -> Mapping[str, Any]:
+    """``limit`` and an aggregate's ``when`` see a group; everything else sees one entry."""
+    if field_name == "limit" or (field_name == "when" and kind == "aggregate"):
+        return GROUP_SYMBOLS
+    return ENTRY_SYMBOLS
+
+
+def _build_rule(
+    doc: YamlDocument,
+    base: PathKey,
+    data: Any,
+    categories: CategoryTable,
+    terms: Mapping[str, TermFamily],
+    loader: _Loader,
+) -> Rule | None:
+    """One rule, fully checked; ``None`` (with errors recorded) when anything is wrong."""
+    label = "规则"
+    if isinstance(data, dict) and isinstance(data.get("id"), str):
+        label = f"规则 {data['id']} "
+    try:
+        spec = RuleSpec.model_validate(data)
+    except ValidationError as exc:
+        loader.pydantic_errors(doc, base, exc, label)
+        return None
+    count = len(loader.errors)
+
+    problem = citation_problem(spec.citation.article, spec.citation.item)
+    if problem:
+        loader.error(doc.position(base + ("citation",)), f"{label}的引用无效: {problem}", "bad-citation")
+
+    wanted: frozenset[str] | None = None
+    if spec.categories is not None:
+        names = set()
+        for i, name in enumerate(spec.categories):
+            canonical = categories.canonical(name)
+            if canonical is None:
+                close = get_close_matches(name, categories.names, n=1)
+                loader.error(doc.position(base + ("categories", i)),
+                             f"{label}的科目 {name!r} 不是第十条的九类支出之一", "unknown-category",
+                             f"是不是想写 {close[0]}？" if close else f"可用: {'、'.join(categories.names)}")
+            else:
+                names.add(canonical)
+        wanted = frozenset(names)
+
+    compiled: dict[str, Expression] = {}
+    for field_name, expect, what in _EXPRESSIONS:
+        text = getattr(spec, field_name)
+        if text is None:
+            continue
+        symbols = _symbols_for(field_name, spec.kind)
+        try:
+            compiled[field_name] = compile_expression(text, symbols, expect=expect, terms=terms, what=what)
+        except ExpressionError as exc:
+            loader.error(doc.offset_position(base + (field_name,), exc.offset), f"{label}的{exc.message}",
+                         exc.code, exc.hint)
+
+    try:
+        check_template(spec.message, spec.kind)
+    except TemplateError as exc:
+        loader.error(doc.offset_position(base + ("message",), exc.offset), f"{label}的{exc.message}",
+                     "bad-template", exc.hint)
+
+    if len(loader.errors) > count:
+        return None
+    columns: set[str] = set()
+    project_fields: set[str] = set()
+    for expression in compiled.values():
+        columns.update(SYMBOL_COLUMNS[s] for s in expression.symbols if s in SYMBOL_COLUMNS)
+        project_fields.update(a for a in expression.project_attributes if a in OPTIONAL_PROJECT_ATTRIBUTES)
+    return Rule(
+        id=spec.id,
+        name=spec.name,
+        title=spec.title,
+        citation=Citation(article=spec.citation.article, item=spec.citation.item),
+        severity=spec.severity,
+        kind=spec.kind,
+        categories=wanted,
+        refunds=spec.refunds,
+        message=spec.message,
+        clawback=spec.clawback,
+        rationale=spec.rationale,
+        examples=spec.examples,
+        retired=spec.retired,
+        source=doc.position(base),
+        needs_columns=frozenset(columns),
+        needs_project=frozenset(project_fields),
+        **compiled,
+    )
+

@@ -1,22 +1,28 @@
-"""The command line: arguments in, a rendered report out.  No checking logic lives here.
+"""The command line: arguments in, rendered output out.  No checking logic lives here.
 
 Exit status (the contract): 0 clean; 1 an error-severity finding or a
-rejected row; 2 the check could not run — with one short message on stderr
-naming the file (and line or row) at fault, never a traceback.
+rejected row (``test``: a failing example); 2 the command could not run —
+with a short message on stderr naming the file (and line or row) at fault,
+never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from . import __version__
+from .authoring import explain, lint, test_pack
 from .errors import QianqiError
 from .pipeline import check_ledger, load_project, load_rules
 from .report import RENDERERS
+from .report.authoring import render_explanation, render_lint, render_rules, render_test
+from .values import parse_date
+from .waivers import load_waivers
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_FAILED = 0, 1, 2
 
@@ -27,53 +33,133 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_FAILED, f"{self.prog}: 参数错误: {message}\n")
 
 
+def _date(text: str) -> dt.date:
+    try:
+        return parse_date(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="qianqi-rules", description="“千人进千企”项目经费合规检查")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    rules_help = "规则目录（可重复：后面的规则包叠加在前面的之上；默认使用随软件发布的规则包）"
     check = sub.add_parser("check", help="检查一个台账（CSV）", description="按管理办法检查项目台账")
     check.add_argument("ledger", help="台账 CSV 文件")
     check.add_argument("--project", required=True, help="项目文件（YAML）")
-    check.add_argument("--rules", help="规则目录（默认使用随软件发布的规则包）")
+    check.add_argument("--rules", action="append", help=rules_help)
+    check.add_argument("--waivers", help="豁免文件（YAML）：经批准的例外")
+    check.add_argument("--today", type=_date, help="判断豁免是否到期所用的日期（默认今天）")
     check.add_argument("--format", choices=sorted(RENDERERS), default="table", help="输出格式")
     check.add_argument("--output", help="把报告写入文件而不是标准输出")
+
+    lint_cmd = sub.add_parser("lint", help="检查规则文件（不需要台账）",
+                              description="检查规则文件的语法、字段、条件、引用和消息模板，一次列出所有问题")
+    lint_cmd.add_argument("dirs", nargs="*", metavar="RULES_DIR", help=rules_help)
+
+    test_cmd = sub.add_parser("test", help="运行规则中的示例", description="逐条运行规则的违规示例和合规示例")
+    test_cmd.add_argument("dirs", nargs="*", metavar="RULES_DIR", help=rules_help)
+    test_cmd.add_argument("--rule", action="append", default=[], help="只运行这条规则的示例（可重复）")
+
+    list_cmd = sub.add_parser("rules", help="列出规则包中的规则")
+    list_cmd.add_argument("--rules", action="append", help=rules_help)
+    list_cmd.add_argument("--format", choices=["table", "json"], default="table")
+
+    explain_cmd = sub.add_parser("explain", help="解释一条规则：依据的条文、条件、示例和后果")
+    explain_cmd.add_argument("rule_id", help="规则编号，如 QQ1010")
+    explain_cmd.add_argument("--rules", action="append", help=rules_help)
     return parser
 
 
-def _fail(error: QianqiError) -> int:
-    print(f"qianqi-rules: {error}", file=sys.stderr)
-    return EXIT_FAILED
+def _write(text: str, output: str | None) -> bool:
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return True
+    try:
+        with open(output, "w", encoding="utf-8") as f:
+            f.write(text)
+    except OSError as exc:
+        print(f"qianqi-rules: {output}: 无法写入报告: {exc.strerror}", file=sys.stderr)
+        return False
+    return True
+
+
+def _color() -> bool:
+    return sys.stdout.isatty()
 
 
 def _check(args: argparse.Namespace) -> int:
     pack = load_rules(args.rules)
     project = load_project(args.project, pack)
-    report = check_ledger(args.ledger, project, pack)
-    to_terminal = args.output is None and sys.stdout.isatty()
-    text = RENDERERS[args.format](report, color=to_terminal)
+    waivers = load_waivers(args.waivers) if args.waivers else []
+    report = check_ledger(args.ledger, project, pack, waivers=waivers, today=args.today)
+    text = RENDERERS[args.format](report, color=args.output is None and _color())
+    if not _write(text, args.output):
+        return EXIT_FAILED
     if args.output:
-        try:
-            with open(args.output, "w", encoding="utf-8") as f:
-                f.write(text)
-        except OSError as exc:
-            print(f"qianqi-rules: {args.output}: 无法写入报告: {exc.strerror}", file=sys.stderr)
-            return EXIT_FAILED
         s = report.summary
         print(f"报告已写入 {args.output}：错误 {s.errors} 项，警告 {s.warnings} 项，拒收 {report.input.rows_rejected} 行",
               file=sys.stderr)
-    else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
     return report.exit_code
+
+
+def _lint(args: argparse.Namespace) -> int:
+    pack, errors = lint(args.dirs)
+    stream = sys.stderr if errors else sys.stdout
+    stream.write(render_lint(pack, errors))
+    return EXIT_FAILED if errors else EXIT_CLEAN
+
+
+def _test(args: argparse.Namespace) -> int:
+    pack = load_rules(args.dirs or None)
+    unknown = [r for r in args.rule if r not in {rule.id for rule in pack.rules}]
+    if unknown:
+        print(f"qianqi-rules: 规则包中没有规则 {'、'.join(unknown)}", file=sys.stderr)
+        return EXIT_FAILED
+    outcomes = test_pack(pack, args.rule)
+    sys.stdout.write(render_test(pack, outcomes, color=_color()))
+    return EXIT_FINDINGS if any(not o.passed for o in outcomes) else EXIT_CLEAN
+
+
+def _rules(args: argparse.Namespace) -> int:
+    sys.stdout.write(render_rules(load_rules(args.rules), args.format, color=_color()))
+    return EXIT_CLEAN
+
+
+def _explain(args: argparse.Namespace) -> int:
+    pack = load_rules(args.rules)
+    try:
+        explanation = explain(pack, args.rule_id)
+    except KeyError:
+        from difflib import get_close_matches
+
+        close = get_close_matches(args.rule_id.upper(), [r.id for r in pack.rules], n=1)
+        hint = f"；是不是想写 {close[0]}？" if close else "；用 qianqi-rules rules 查看所有规则"
+        print(f"qianqi-rules: 规则包中没有规则 {args.rule_id}{hint}", file=sys.stderr)
+        return EXIT_FAILED
+    sys.stdout.write(render_explanation(explanation))
+    return EXIT_CLEAN
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "check": _check,
+    "lint": _lint,
+    "test": _test,
+    "rules": _rules,
+    "explain": _explain,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        if args.command == "check":
-            return _check(args)
+        return COMMANDS[args.command](args)
     except QianqiError as exc:
-        return _fail(exc)
+        print(f"qianqi-rules: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     except KeyboardInterrupt:
         print("qianqi-rules: 已中断", file=sys.stderr)
         return EXIT_FAILED
@@ -83,7 +169,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"qianqi-rules: 内部错误（请报告此问题，设置 QIANQI_DEBUG=1 可看详情）: {type(exc).__name__}: {exc}",
               file=sys.stderr)
         return EXIT_FAILED
-    return EXIT_FAILED  # pragma: no cover - argparse requires a command
 
 
 if __name__ == "__main__":  # pragma: no cover

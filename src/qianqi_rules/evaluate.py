@@ -20,7 +20,7 @@ recovered.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -34,6 +34,7 @@ from .models import (
     Entry,
     InputError,
     InputSummary,
+    PackLayerRef,
     PackRef,
     Project,
     ProjectRef,
@@ -41,12 +42,14 @@ from .models import (
     RuleNotRun,
     Summary,
     Violation,
+    WaiverProblem,
 )
 from .normalise import normalise_mapping
 from .rules.pack import Rule, RulePack, default_pack
 from .rules.symbols import OPTIONAL_PROJECT_ATTRIBUTES
 from .rules.templates import render
 from .values import format_money, format_money_cn, name_key
+from .waivers import Waiver, waiver_problems
 
 ZERO = Decimal(0)
 _SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
@@ -93,6 +96,8 @@ class Checker:
     ``columns`` are the optional ledger columns the entries carry (by default
     all of them); rules that need a column outside it, or a project field the
     project file leaves out, do not run and are listed in the report.
+    ``waivers`` are approved exceptions, judged as of ``today`` (default: the
+    current date).
     """
 
     def __init__(
@@ -101,8 +106,12 @@ class Checker:
         pack: RulePack | None = None,
         *,
         columns: Iterable[str] | None = None,
+        waivers: Sequence[Waiver] = (),
+        today: dt.date | None = None,
     ) -> None:
         self.pack = pack if pack is not None else default_pack()
+        self.waivers = tuple(waivers)
+        self.today = today or dt.date.today()
         self.project = project
         self.columns = frozenset(OPTIONAL_FIELDS if columns is None else columns)
         self._project_ctx = {
@@ -185,10 +194,13 @@ class Checker:
                 hint="这是规则本身的问题，不是台账的问题：请修改规则的条件（例如用 key in project.budget 先判断）。",
             ) from None
 
-    def _applies(self, rule: Rule, ctx: Mapping[str, Any]) -> bool:
+    def _applies(self, rule: Rule, ctx: Mapping[str, Any], *, refunds: bool | None = None) -> bool:
+        """Whether ``rule`` judges this entry: its category, its date (rules in force then) and refunds."""
         if rule.categories is not None and ctx["category"] not in rule.categories:
             return False
-        return rule.refunds or ctx["amount"] > 0
+        if not rule.in_force(ctx["date"]):
+            return False
+        return (rule.refunds if refunds is None else refunds) or ctx["amount"] > 0
 
     def _entry_values(self, entry: Entry, ctx: Mapping[str, Any], words: str) -> dict[str, str]:
         values = {
@@ -244,7 +256,7 @@ class Checker:
         """(aggregate rule, group key) and (duplicate rule, key) pairs this entry belongs to."""
         groups = []
         for rule in self._aggregate_rules:
-            if rule.categories is not None and ctx["category"] not in rule.categories:
+            if not self._applies(rule, ctx, refunds=True):  # totals are net: refunds count
                 continue
             if rule.where is not None and not self._run(rule, rule.where, ctx, entry):
                 continue
@@ -394,32 +406,54 @@ class Checker:
             evidence=finding.evidence,
         )
 
-    def findings(self) -> tuple[list[Violation], Decimal]:
-        """All findings over the recorded entries, in a stable order, and the money to recover."""
+    def _waive(self, violations: list[Violation], used: set[int]) -> list[Violation]:
+        """Mark the findings an approved, unexpired waiver matches; note which waivers were used."""
+        out = []
+        for violation in violations:
+            for index, waiver in enumerate(self.waivers):
+                if not waiver.expired(self.today) and waiver.matches(violation):
+                    used.add(index)
+                    violation = violation.model_copy(update={"waiver": waiver.ref()})
+                    break
+            out.append(violation)
+        return out
+
+    def _outcome(self) -> tuple[list[Violation], Decimal, list[WaiverProblem]]:
         entries = self._entries
         findings = list(self._findings)
         for rule in self._duplicate_rules:
             for key, ordinals in self._keys[rule.id].items():
                 if len(ordinals) > 1:
                     findings.append(self._duplicate_finding(rule, key, ordinals, entries))
+        used: set[int] = set()
+        violations = self._waive([self._violation(f, entries) for f in findings], used)
         claims: dict[int, Decimal] = {}
-        for f in findings:
-            if f.rule.severity != "error":
+        for finding, violation in zip(findings, violations):
+            if finding.rule.severity != "error" or violation.waiver is not None:
                 continue
-            for ordinal, amount in f.claims.items():
+            for ordinal, amount in finding.claims.items():
                 cap = max(entries[ordinal].amount, ZERO)
                 claims[ordinal] = min(cap, max(claims.get(ordinal, ZERO), amount))
-        pooled = ZERO
+        totals: list[_Finding] = []
         for rule in self._aggregate_rules:
             for key, group in self._groups[rule.id].items():
                 recovered = sum((claims.get(o, ZERO) for o in group.ordinals), ZERO)
                 found = self._aggregate_finding(rule, key, group, entries, recovered)
                 if found is not None:
-                    findings.append(found)
-                    if found.pooled_claim is not None and rule.severity == "error":
-                        pooled += found.pooled_claim
-        violations = sorted((self._violation(f, entries) for f in findings), key=_order)
-        return violations, sum(claims.values(), ZERO) + pooled
+                    totals.append(found)
+        total_violations = self._waive([self._violation(f, entries) for f in totals], used)
+        pooled = sum(
+            (f.pooled_claim for f, v in zip(totals, total_violations)
+             if f.pooled_claim is not None and f.rule.severity == "error" and v.waiver is None),
+            ZERO,
+        )
+        problems = waiver_problems(list(self.waivers), used, self.today, {r.id for r in self.pack.rules})
+        ordered = sorted(violations + total_violations, key=_order)
+        return ordered, sum(claims.values(), ZERO) + pooled, problems
+
+    def findings(self) -> list[Violation]:
+        """All findings over the recorded entries, in a stable order."""
+        return self._outcome()[0]
 
     def report(
         self,
@@ -428,7 +462,7 @@ class Checker:
         input_errors: Iterable[InputError] = (),
     ) -> Report:
         """The report over everything recorded; ``input`` describes the source (a file, or entries)."""
-        violations, clawback = self.findings()
+        violations, clawback, problems = self._outcome()
         errors = list(input_errors)
         if input is None:
             rejected = len({e.row for e in errors})
@@ -438,18 +472,30 @@ class Checker:
                 rows_rejected=rejected,
                 rows_skipped=0,
             )
-        counts = {s: sum(1 for v in violations if v.severity == s) for s in _SEVERITY_RANK}
+        active = [v for v in violations if v.waiver is None]
+        counts = {s: sum(1 for v in active if v.severity == s) for s in _SEVERITY_RANK}
         return Report(
             input=input,
             project=ProjectRef(code=self.project.code, name=self.project.name, grantee=self.project.grantee),
-            pack=PackRef(name=self.pack.name, version=self.pack.version, rules=len(self.pack.active_rules)),
+            pack=PackRef(
+                name=self.pack.name,
+                version=self.pack.version,
+                rules=len(self.pack.active_rules),
+                sha256=self.pack.sha256,
+                layers=[
+                    PackLayerRef(name=layer.name, version=layer.version, path=layer.path, sha256=layer.sha256)
+                    for layer in self.pack.layers
+                ],
+            ),
             violations=violations,
             input_errors=sorted(errors, key=lambda e: (e.row, e.column or "")),
             rules_not_run=self.not_run,
+            waiver_problems=problems,
             summary=Summary(
                 errors=counts["error"],
                 warnings=counts["warning"],
                 infos=counts["info"],
+                waived=len(violations) - len(active),
                 clawback_total=clawback,
                 spent_total=sum((e.amount for e in self._entries), ZERO),
             ),

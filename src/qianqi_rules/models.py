@@ -86,8 +86,30 @@ class Project(_Frozen):
     fiscal_funded: tuple[str, ...] | None = None
 
 
+class WaiverRef(_Frozen):
+    """The approved exception a finding is waived by."""
+
+    reason: str
+    approved_by: str
+    until: dt.date | None = None
+    source: str = ""
+
+
+class WaiverProblem(_Frozen):
+    """A waiver that did not apply: it matched nothing, has expired or names no rule."""
+
+    rule: str
+    source: str
+    code: str
+    message: str
+
+
 class Violation(_Frozen):
-    """A finding: one rule fired on one entry, or on a group of entries."""
+    """A finding: one rule fired on one entry, or on a group of entries.
+
+    A finding with a ``waiver`` is an approved exception: still reported, but
+    not counted in the exit status or the money to recover.
+    """
 
     rule_id: str
     rule_name: str
@@ -100,6 +122,7 @@ class Violation(_Frozen):
     clawback: Money | None = None
     entries: list[Entry] = Field(default_factory=list)
     evidence: dict[str, Any] = Field(default_factory=dict)
+    waiver: WaiverRef | None = None
 
 
 class InputError(_Frozen):
@@ -143,18 +166,32 @@ class ProjectRef(_Frozen):
     grantee: str
 
 
+class PackLayerRef(_Frozen):
+    """One folder of rule files used by the check, and the digest of what it held."""
+
+    name: str
+    version: str
+    path: str
+    sha256: str
+
+
 class PackRef(_Frozen):
+    """The rules a report was made with: trace any finding to the exact files."""
+
     name: str
     version: str
     rules: int
+    sha256: str
+    layers: list[PackLayerRef]
 
 
 class Summary(_Frozen):
-    """Counts by severity and the money to recover, each yuan counted once."""
+    """Counts by severity (waived findings apart) and the money to recover, each yuan counted once."""
 
     errors: int
     warnings: int
     infos: int
+    waived: int = 0
     clawback_total: Money
     spent_total: Money
 
@@ -168,6 +205,7 @@ class Report(_Frozen):
     violations: list[Violation]
     input_errors: list[InputError]
     rules_not_run: list[RuleNotRun]
+    waiver_problems: list[WaiverProblem] = Field(default_factory=list)
     summary: Summary
 
     @property

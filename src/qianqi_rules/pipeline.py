@@ -7,7 +7,8 @@ another's job: the reader never sees rules, the rules never see CSV.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +17,21 @@ from .ledger import RawRow, SkippedRow, read_csv
 from .models import OPTIONAL_FIELDS, Entry, InputError, InputSummary, Project, Report
 from .normalise import normalise_mapping, normalise_row
 from .project import load_project as _load_project
-from .rules.pack import RulePack, default_pack, load_pack
+from .rules.pack import RulePack, default_pack, load_packs
+from .waivers import Waiver
 
 
-def load_rules(path: str | Path | None = None) -> RulePack:
-    """The rule pack in ``path``, or the bundled one when ``path`` is None."""
-    return default_pack() if path is None else load_pack(path)
+def load_rules(paths: str | Path | Sequence[str | Path] | None = None) -> RulePack:
+    """The bundled rule pack, or the pack folder(s) given, layered in order.
+
+    A folder whose ``pack`` declares ``extends: qianqi-bundled`` is layered over
+    the bundled pack; later folders are layered over the ones before them.
+    """
+    if paths is None:
+        return default_pack()
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    return load_packs(list(paths)) if paths else default_pack()
 
 
 def load_project(path: str | Path, pack: RulePack | None = None) -> Project:
@@ -29,11 +39,18 @@ def load_project(path: str | Path, pack: RulePack | None = None) -> Project:
     return _load_project(path, (pack or default_pack()).categories)
 
 
-def check_ledger(path: str | Path, project: Project, pack: RulePack | None = None) -> Report:
+def check_ledger(
+    path: str | Path,
+    project: Project,
+    pack: RulePack | None = None,
+    *,
+    waivers: Sequence[Waiver] = (),
+    today: dt.date | None = None,
+) -> Report:
     """Check a CSV ledger file; raises a :class:`~qianqi_rules.errors.QianqiError` if it cannot run."""
     ledger = read_csv(path)
     columns = set(ledger.columns) & set(OPTIONAL_FIELDS)
-    checker = Checker(project, pack, columns=columns)
+    checker = Checker(project, pack, columns=columns, waivers=waivers, today=today)
     errors: list[InputError] = []
     total = skipped = 0
     rejected: set[int] = set()
@@ -71,6 +88,8 @@ def check_entries(
     pack: RulePack | None = None,
     *,
     columns: Iterable[str] | None = None,
+    waivers: Sequence[Waiver] = (),
+    today: dt.date | None = None,
 ) -> Report:
     """Check entries handed over in Python (models or mappings).
 
@@ -92,7 +111,7 @@ def check_entries(
             parsed.append(result)
     if columns is None:
         columns = {f for f in OPTIONAL_FIELDS if any(getattr(e, f) is not None for e in parsed)}
-    checker = Checker(project, pack, columns=columns)
+    checker = Checker(project, pack, columns=columns, waivers=waivers, today=today)
     for entry in parsed:
         checker.add(entry)
     summary = InputSummary(

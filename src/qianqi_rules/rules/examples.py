@@ -51,8 +51,7 @@ def _fired(pack: RulePack, rule: Rule, entries: list[dict[str, Any]]) -> list[Vi
     checker = Checker(pack.example_project, pack)
     for entry in entries:
         checker.add(entry)
-    violations, _ = checker.findings()
-    return [v for v in violations if v.rule_id == rule.id]
+    return [v for v in checker.findings() if v.rule_id == rule.id]
 
 
 def run_examples(pack: RulePack, rule: Rule) -> list[ExampleOutcome]:

@@ -8,9 +8,11 @@ run.  Only a pack without problems becomes a :class:`~.pack.RulePack`.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import replace
 from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
@@ -20,13 +22,15 @@ from rule_engine import DataType
 
 from ..citations import citation_problem
 from ..errors import Position, ProjectFileError, RuleFileError, RulePackError
-from ..models import Citation, Project
+from ..models import LEDGER_FIELDS, Citation, Project
 from ..project import project_from_document
+from ..pydantic_messages import chinese_message
+from ..regulation import Article, load_regulation
 from ..yamlsafe import PathKey, YamlDocument, YamlLoadError, load_yaml_file
 from .categories import CategoryTable
 from .expressions import Expression, ExpressionError, compile_expression
-from .pack import Rule, RulePack
-from .spec import FILE_KEYS, MaskSpec, PackMeta, RuleSpec, TermSpec
+from .pack import PackLayer, Rule, RulePack
+from .spec import FILE_KEYS, MaskSpec, OverrideSpec, PackMeta, RuleSpec, TermSpec
 from .symbols import ENTRY_SYMBOLS, GROUP_SYMBOLS, OPTIONAL_PROJECT_ATTRIBUTES, SYMBOL_COLUMNS
 from .templates import TemplateError, check_template
 from .terms import TermFamily, TermScanner
@@ -50,12 +54,13 @@ class _Loader:
                 self.error(doc.position(base + loc[:-1]), f"{what}缺少必填字段 {loc[-1]!r}", "missing-field")
             else:
                 where = ".".join(str(p) for p in loc)
-                message = err["msg"].removeprefix("Value error, ")
+                message = chinese_message(err)
                 label = f"{what}的 {where}" if where else what
                 self.error(doc.position(base + loc), f"{label}: {message}", "invalid-field")
 
 
 _KNOWN_RULE_FIELDS = tuple(RuleSpec.model_fields)
+EXAMPLE_FIELDS = ("row",) + LEDGER_FIELDS
 
 
 def _field_hint(name: str) -> str | None:
@@ -67,8 +72,13 @@ def _pack_files(path: Path) -> list[Path]:
     return sorted(p for p in path.glob("*.yaml") if p.is_file())
 
 
-def load_pack_folder(folder: Path) -> RulePack:
-    """Read every ``*.yaml`` file of ``folder`` and check the pack they make together."""
+def load_pack_folder(
+    folder: Path, base: RulePack | None = None, default_base: Callable[[], RulePack] | None = None
+) -> RulePack:
+    """Read every ``*.yaml`` file of ``folder`` and check the pack they make, layered on ``base`` if it extends one.
+
+    ``default_base`` supplies the pack to extend when ``base`` is None (the bundled pack).
+    """
     loader = _Loader()
     if not folder.is_dir():
         raise RulePackError([RuleFileError("规则目录不存在", position=Position(str(folder)), code="pack-not-found")])
@@ -105,28 +115,120 @@ def load_pack_folder(folder: Path) -> RulePack:
         docs.append(doc)
 
     meta = _read_meta(docs, loader, folder)
-    categories = _read_categories(docs, loader, folder)
-    families = _read_terms(docs, loader)
-    masks = _read_masks(docs, loader)
-    example_project = _read_example_project(docs, loader, folder, categories)
-    defaults = _read_defaults(docs, loader)
-    rules = _read_rules(docs, loader, categories, families)
+    if meta.extends:
+        if base is None and default_base is not None:
+            base = default_base()
+        if base is None or meta.extends not in {layer.name for layer in base.layers}:
+            below = base.name if base is not None else "（无）"
+            loader.error(_meta_position(docs, folder, "extends"),
+                         f"规则包声明 extends: {meta.extends}，但它下面的规则包是 {below}", "pack-bad-extends",
+                         "extends 要写被叠加的规则包的 name（随软件发布的规则包是 qianqi-bundled）。")
+            raise RulePackError(loader.errors)
+    elif base is not None:
+        loader.error(_meta_position(docs, folder, "name"),
+                     f"规则包 {meta.name} 是完整的规则包，不能叠加在 {base.name} 之上", "pack-not-overlay",
+                     "叠加用的规则包要在 pack 中写 extends: 被叠加的规则包名称。")
+        raise RulePackError(loader.errors)
+
+    if base is None:
+        categories = _read_categories(docs, loader, folder)
+        families = _read_terms(docs, loader, {})
+        masks = _read_masks(docs, loader)
+        example_project = _read_example_project(docs, loader, folder, categories)
+        defaults = _read_defaults(docs, loader)
+        regulation = _read_regulation(docs, loader, folder, meta)
+        below: list[Rule] = []
+        for doc, _ in _sections(docs, "overrides", dict, loader, "映射"):
+            loader.error(doc.position(("overrides",), key=True), "overrides 只能写在叠加的规则包（有 extends）中",
+                         "overlay-only")
+    else:
+        for key in ("categories", "example_project"):
+            for doc, _ in _sections(docs, key, object, loader, ""):
+                loader.error(doc.position((key,), key=True), f"叠加的规则包不能重新定义 {key}（沿用 {base.name} 的）",
+                             "overlay-redefines")
+        categories = base.categories
+        families = _read_terms(docs, loader, dict(base.terms))
+        masks = list(base.masks) + _read_masks(docs, loader)
+        example_project = base.example_project
+        defaults = {**base.example_defaults, **_read_defaults(docs, loader)}
+        regulation = base.regulation
+        below = _apply_overrides(docs, loader, base.rules, meta.name)
+    layer = PackLayer(
+        name=meta.name,
+        version=meta.version,
+        path=str(folder),
+        sha256=digest.hexdigest(),
+        files=tuple(str(f) for f in files),
+        source=meta.source,
+        description=meta.description,
+        extends=meta.extends,
+        effective_from=meta.effective.start if meta.effective else None,
+        effective_until=meta.effective.end if meta.effective else None,
+    )
+    rules = _read_rules(docs, loader, categories, families, layer, below)
     if loader.errors:
         raise RulePackError(loader.errors)
     return RulePack(
-        name=meta.name,
-        version=meta.version,
-        source=meta.source,
-        description=meta.description,
-        rules=tuple(rules),
+        layers=(base.layers if base is not None else ()) + (layer,),
+        rules=tuple(below) + tuple(rules),
         categories=categories,
         terms=families,
+        masks=tuple(masks),
         example_project=example_project,
         example_defaults=defaults,
-        files=tuple(str(f) for f in files),
-        sha256=digest.hexdigest(),
+        regulation=regulation,
         scanner=TermScanner(families, masks),
     )
+
+
+def _meta_position(docs: list[YamlDocument], folder: Path, field: str) -> Position:
+    for doc in docs:
+        if "pack" in doc.data:
+            return doc.position(("pack", field))
+    return Position(str(folder))
+
+
+def _read_regulation(docs: list[YamlDocument], loader: _Loader, folder: Path, meta: PackMeta) -> dict[int, Article]:
+    if not meta.regulation:
+        return {}
+    path = folder / meta.regulation
+    try:
+        return load_regulation(path)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        loader.error(_meta_position(docs, folder, "regulation"), f"无法读取管理办法原文 {path}: {exc}",
+                     "pack-regulation")
+        return {}
+
+
+def _apply_overrides(docs: list[YamlDocument], loader: _Loader, rules: tuple[Rule, ...], layer: str) -> list[Rule]:
+    """The rules below, with this layer's severity changes and disablings applied (as new objects)."""
+    by_id = {r.id: i for i, r in enumerate(rules)}
+    out = list(rules)
+    for doc, data in _sections(docs, "overrides", dict, loader, "“规则编号: {severity: …, disabled: …}”的映射"):
+        for rule_id, spec_data in data.items():
+            spec = _validated(OverrideSpec, spec_data, doc, ("overrides", rule_id), loader, f"overrides 中 {rule_id} ")
+            if spec is None:
+                continue
+            index = by_id.get(str(rule_id))
+            if index is None:
+                close = get_close_matches(str(rule_id), list(by_id), n=1)
+                loader.error(doc.position(("overrides", rule_id), key=True), f"overrides 中的规则 {rule_id} 不存在",
+                             "unknown-rule", f"是不是想写 {close[0]}？" if close else None)
+                continue
+            rule = out[index]
+            changes: dict[str, Any] = {}
+            notes = []
+            if spec.severity is not None and spec.severity != rule.severity:
+                changes["severity"] = spec.severity
+                if spec.severity != "error":
+                    changes["clawback"] = "none"
+                notes.append(f"{layer}: severity {rule.severity} → {spec.severity}")
+            if spec.disabled:
+                changes["disabled"] = True
+                notes.append(f"{layer}: disabled" + (f"（{spec.reason}）" if spec.reason else ""))
+            if changes:
+                out[index] = replace(rule, changes=rule.changes + tuple(notes), **changes)
+    return out
 
 
 def _sections(docs: list[YamlDocument], key: str, shape: type, loader: _Loader, what: str) -> Iterator[tuple[YamlDocument, Any]]:
@@ -184,13 +286,16 @@ def _read_categories(docs: list[YamlDocument], loader: _Loader, folder: Path) ->
     return CategoryTable.build(table)
 
 
-def _read_terms(docs: list[YamlDocument], loader: _Loader) -> dict[str, TermFamily]:
-    families: dict[str, TermFamily] = {}
+def _read_terms(docs: list[YamlDocument], loader: _Loader, below: dict[str, TermFamily]) -> dict[str, TermFamily]:
+    """Word families; a layered pack may add families or replace one of the packs below by name."""
+    families = dict(below)
+    defined: set[str] = set()
     for doc, data in _sections(docs, "terms", dict, loader, "“词族名称: {words: [...]}”的映射"):
         for name, spec in data.items():
-            if name in families:
+            if name in defined:
                 loader.error(doc.position(("terms", name), key=True), f"词族 {name!r} 重复定义", "duplicate-term")
                 continue
+            defined.add(name)
             term = _validated(TermSpec, spec, doc, ("terms", name), loader, f"词族 {name}")
             if term is not None:
                 families[str(name)] = TermFamily(
@@ -237,20 +342,28 @@ def _read_defaults(docs: list[YamlDocument], loader: _Loader) -> dict[str, Any]:
 
 
 def _read_rules(
-    docs: list[YamlDocument], loader: _Loader, categories: CategoryTable, families: Mapping[str, TermFamily]
+    docs: list[YamlDocument],
+    loader: _Loader,
+    categories: CategoryTable,
+    families: Mapping[str, TermFamily],
+    layer: PackLayer,
+    below: list[Rule],
 ) -> list[Rule]:
     rules: list[Rule] = []
     seen: dict[tuple[str, str], Position] = {}
+    for rule in below:
+        seen[("id", rule.id)] = rule.source
+        seen[("name", rule.name)] = rule.source
     for doc, data in _sections(docs, "rules", list, loader, "规则列表（每条以 - id: 开头）"):
         for index, spec_data in enumerate(data):
-            rule = _build_rule(doc, ("rules", index), spec_data, categories, families, loader)
+            rule = _build_rule(doc, ("rules", index), spec_data, categories, families, loader, layer)
             if rule is None:
                 continue
             for field, value, label in (("id", rule.id, "规则编号"), ("name", rule.name, "规则名称")):
                 first = seen.get((field, value))
                 if first is not None:
                     loader.error(doc.position(("rules", index, field)), f"{label} {value} 重复（第一次在 {first}）",
-                                 "duplicate-rule-id")
+                                 "duplicate-rule-id", "编号永久不变、不能复用；要修改下层规则的严重程度或停用它，请用 overrides。")
                 else:
                     seen[(field, value)] = rule.source
             rules.append(rule)
@@ -281,6 +394,7 @@ def _build_rule(
     categories: CategoryTable,
     terms: Mapping[str, TermFamily],
     loader: _Loader,
+    layer: PackLayer,
 ) -> Rule | None:
     """One rule, fully checked; ``None`` (with errors recorded) when anything is wrong."""
     label = "规则"
@@ -323,6 +437,17 @@ def _build_rule(
             loader.error(doc.offset_position(base + (field_name,), exc.offset), f"{label}的{exc.message}",
                          exc.code, exc.hint)
 
+    for expectation in ("violating", "compliant"):
+        for i, example in enumerate(getattr(spec.examples, expectation)):
+            items = example if isinstance(example, list) else [example]
+            for j, item in enumerate(items):
+                unknown = sorted(str(k) for k in item if k not in EXAMPLE_FIELDS)
+                if unknown:
+                    path = base + ("examples", expectation, i) + ((j,) if isinstance(example, list) else ())
+                    loader.error(doc.position(path + (unknown[0],), key=True),
+                                 f"{label}的示例中有未知字段 {unknown[0]!r}", "bad-example",
+                                 f"示例可用的字段: {', '.join(EXAMPLE_FIELDS)}")
+
     try:
         check_template(spec.message, spec.kind)
     except TemplateError as exc:
@@ -353,6 +478,17 @@ def _build_rule(
         source=doc.position(base),
         needs_columns=frozenset(columns),
         needs_project=frozenset(project_fields),
+        effective_from=_later(layer.effective_from, spec.effective.start if spec.effective else None),
+        effective_until=_earlier(layer.effective_until, spec.effective.end if spec.effective else None),
+        layer=layer.name,
         **compiled,
     )
+
+
+def _later(a: dt.date | None, b: dt.date | None) -> dt.date | None:
+    return max(a, b) if a and b else a or b
+
+
+def _earlier(a: dt.date | None, b: dt.date | None) -> dt.date | None:
+    return min(a, b) if a and b else a or b
 

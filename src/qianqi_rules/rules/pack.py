@@ -1,19 +1,27 @@
 """A loaded rule pack: immutable :class:`Rule` and :class:`RulePack` objects.
 
-Packs are made by :func:`load_pack` (the checking happens in :mod:`.loader`);
-the bundled pack is loaded once per process by :func:`default_pack`.
+A pack is made of one or more *layers*: a complete pack (the bundled one, or
+an office's own) and, on top of it, packs that ``extends`` it to add rules,
+change a rule's severity or disable it — without copying files.  Layering
+makes a new pack; nothing is ever changed in place.  Checking happens in
+:mod:`.loader`; the bundled pack is loaded once per process by
+:func:`default_pack`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import importlib.resources
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..errors import Position
 from ..models import Citation, Project, Severity
+from ..regulation import Article
 from .categories import CategoryTable
 from .expressions import Expression
 from .spec import ExamplesSpec
@@ -47,6 +55,13 @@ class Rule:
     needs_columns: frozenset[str] = frozenset()
     #: optional project-file fields the rule reads
     needs_project: frozenset[str] = frozenset()
+    #: the first and last day the rule is in force (None: open-ended)
+    effective_from: dt.date | None = None
+    effective_until: dt.date | None = None
+    #: the layer that declared the rule, and the layers that changed it
+    layer: str = ""
+    disabled: bool = False
+    changes: tuple[str, ...] = ()
 
     @property
     def expressions(self) -> tuple[Expression, ...]:
@@ -56,27 +71,65 @@ class Rule:
     def entry_terms(self) -> frozenset[str]:
         return frozenset().union(*(e.terms for e in self.expressions))
 
+    @property
+    def active(self) -> bool:
+        return not (self.retired or self.disabled)
+
+    def in_force(self, day: dt.date) -> bool:
+        """Whether an entry dated ``day`` is judged by this rule."""
+        if self.effective_from is not None and day < self.effective_from:
+            return False
+        return self.effective_until is None or day <= self.effective_until
+
+
+@dataclass(frozen=True)
+class PackLayer:
+    """One folder of rule files as loaded: what it is and a digest of exactly what it held."""
+
+    name: str
+    version: str
+    path: str
+    sha256: str
+    files: tuple[str, ...]
+    source: str = ""
+    description: str = ""
+    extends: str | None = None
+    effective_from: dt.date | None = None
+    effective_until: dt.date | None = None
+
 
 @dataclass(frozen=True)
 class RulePack:
     """An immutable, checked set of rules with the data they share."""
 
-    name: str
-    version: str
-    source: str
-    description: str
+    layers: tuple[PackLayer, ...]
     rules: tuple[Rule, ...]
     categories: CategoryTable
     terms: Mapping[str, TermFamily]
+    masks: tuple[re.Pattern[str], ...]
     example_project: Project | None
     example_defaults: Mapping[str, Any]
-    files: tuple[str, ...]
-    sha256: str
+    regulation: Mapping[int, Article] = field(default_factory=dict, repr=False)
     scanner: TermScanner = field(repr=False, compare=False, default=None)  # type: ignore[assignment]
 
     @property
+    def name(self) -> str:
+        return " + ".join(layer.name for layer in self.layers)
+
+    @property
+    def version(self) -> str:
+        return " + ".join(layer.version for layer in self.layers)
+
+    @property
+    def sha256(self) -> str:
+        """A digest over every layer's files: the same rules always give the same digest."""
+        if len(self.layers) == 1:
+            return self.layers[0].sha256
+        return hashlib.sha256("".join(layer.sha256 for layer in self.layers).encode()).hexdigest()
+
+    @property
     def active_rules(self) -> tuple[Rule, ...]:
-        return tuple(r for r in self.rules if not r.retired)
+        return tuple(r for r in self.rules if r.active)
 
     def rule(self, rule_id: str) -> Rule:
         for rule in self.rules:
@@ -101,8 +154,25 @@ def default_pack() -> RulePack:
     return _DEFAULT_PACK
 
 
-def load_pack(path: str | Path) -> RulePack:
-    """Load and check every ``*.yaml`` file of a pack folder; raises :class:`~qianqi_rules.errors.RulePackError`."""
+def load_pack(path: str | Path, base: RulePack | None = None) -> RulePack:
+    """Load and check one pack folder, on top of ``base`` when it ``extends`` another pack.
+
+    Raises :class:`~qianqi_rules.errors.RulePackError` listing every problem.
+    """
     from .loader import load_pack_folder
 
-    return load_pack_folder(Path(path))
+    return load_pack_folder(Path(path), base)
+
+
+def load_packs(paths: Sequence[str | Path]) -> RulePack:
+    """Layer pack folders in order.
+
+    The first folder is either a complete pack or one that ``extends`` the
+    bundled pack; every later folder must ``extends`` the packs below it.
+    """
+    from .loader import load_pack_folder
+
+    pack: RulePack | None = None
+    for path in paths:
+        pack = load_pack_folder(Path(path), pack, default_base=default_pack)
+    return pack if pack is not None else default_pack()

@@ -8,9 +8,12 @@ checks that need more than one field (conditions, templates, citations).
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from ..values import to_date
 
 RuleKind = Literal["entry", "aggregate", "duplicate"]
 ClawbackKind = Literal["none", "amount", "excess", "repeats"]
@@ -26,18 +29,51 @@ CLAWBACKS_BY_KIND: dict[str, tuple[str, ...]] = {
 }
 
 #: top-level keys of a pack file; ``shared`` holds lists reused elsewhere through YAML anchors
-FILE_KEYS = ("pack", "example_project", "example_defaults", "categories", "terms", "masks", "shared", "rules")
+FILE_KEYS = (
+    "pack", "example_project", "example_defaults", "categories", "terms", "masks", "shared", "rules", "overrides",
+)
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+class EffectiveSpec(_Strict):
+    """When rules are in force: an entry is judged by the rules in force on its date."""
+
+    start: dt.date | None = Field(default=None, alias="from")
+    end: dt.date | None = Field(default=None, alias="until")
+
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _date(cls, value: Any) -> Any:
+        return to_date(value) if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _ordered(self) -> EffectiveSpec:
+        if self.start and self.end and self.start > self.end:
+            raise ValueError(f"生效日期 {self.start} 晚于失效日期 {self.end}")
+        return self
+
+
 class PackMeta(_Strict):
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-\u4e00-\u9fff]+$")
     version: str = Field(min_length=1)
     source: str = ""
     description: str = ""
+    #: the pack this one is layered over (by name); without it the pack is complete on its own
+    extends: str | None = None
+    effective: EffectiveSpec | None = None
+    #: the regulation's text, relative to the pack folder (shown by ``explain``)
+    regulation: str | None = None
+
+
+class OverrideSpec(_Strict):
+    """What a layered pack may change about a rule of the packs below it."""
+
+    severity: Literal["error", "warning", "info"] | None = None
+    disabled: bool = False
+    reason: str = ""
 
 
 class TermSpec(_Strict):
@@ -45,6 +81,14 @@ class TermSpec(_Strict):
     words: list[str] = Field(min_length=1)
     excepts: list[str] = Field(default_factory=list, alias="except")
     not_followed_by: list[str] = Field(default_factory=list)
+
+    @field_validator("words", "excepts", "not_followed_by", mode="before")
+    @classmethod
+    def _flatten(cls, value: Any) -> Any:
+        """``[*subjects, *places]`` in YAML is a list of lists: join them into one list."""
+        if isinstance(value, list):
+            return [w for item in value for w in (item if isinstance(item, list) else [item])]
+        return value
 
     @field_validator("words", "excepts", "not_followed_by")
     @classmethod
@@ -94,6 +138,7 @@ class RuleSpec(_Strict):
     rationale: str = Field(min_length=1)
     examples: ExamplesSpec
     retired: bool = False
+    effective: EffectiveSpec | None = None
 
     @model_validator(mode="after")
     def _kind_fields(self) -> RuleSpec:

@@ -1,0 +1,124 @@
+"""Tools for the people who write rules: lint, run examples, list and explain rules.
+
+These return data (problems, outcomes, listings); :mod:`qianqi_rules.report.authoring`
+renders them and the CLI prints them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import RuleFileError, RulePackError
+from .regulation import cited_text
+from .rules.examples import ExampleOutcome, example_entries, run_examples
+from .rules.pack import Rule, RulePack
+from .values import format_money_cn, parse_amount
+
+CLAWBACK_TEXT = {
+    "none": "不追回",
+    "amount": "追回该笔金额",
+    "excess": "追回超出上限的部分（已因其他违规追回的不重复计算）",
+    "repeats": "追回第二次及以后的报销金额",
+}
+SEVERITY_TEXT = {"error": "违规（error）", "warning": "需人工复核（warning）", "info": "提示（info）"}
+
+
+def lint(paths: Sequence[str | Path] | None) -> tuple[RulePack | None, list[RuleFileError]]:
+    """Load the pack folders (bundled pack when none) and return every problem found."""
+    from .pipeline import load_rules
+
+    try:
+        return load_rules(list(paths) if paths else None), []
+    except RulePackError as exc:
+        return None, exc.errors
+
+
+def test_pack(pack: RulePack, rule_ids: Sequence[str] = ()) -> list[ExampleOutcome]:
+    """Run the examples of every active rule (or of the rules named)."""
+    wanted = set(rule_ids)
+    outcomes: list[ExampleOutcome] = []
+    for rule in pack.rules:
+        if rule.active and (not wanted or rule.id in wanted):
+            outcomes.extend(run_examples(pack, rule))
+    return outcomes
+
+
+test_pack.__test__ = False  # type: ignore[attr-defined]  # not a pytest test despite the name
+
+
+def rule_status(rule: Rule) -> str:
+    if rule.retired:
+        return "已废止"
+    if rule.disabled:
+        return "已停用"
+    return "启用"
+
+
+def rule_listing(pack: RulePack) -> list[dict[str, Any]]:
+    """One mapping per rule: what ``qianqi-rules rules --format json`` prints."""
+    return [
+        {
+            "id": r.id,
+            "name": r.name,
+            "title": r.title,
+            "citation": {"article": r.citation.article, "item": r.citation.item, "text": r.citation.text},
+            "severity": r.severity,
+            "kind": r.kind,
+            "categories": sorted(r.categories) if r.categories is not None else None,
+            "clawback": r.clawback,
+            "active": r.active,
+            "retired": r.retired,
+            "disabled": r.disabled,
+            "layer": r.layer,
+            "changes": list(r.changes),
+            "effective": {
+                "from": r.effective_from.isoformat() if r.effective_from else None,
+                "until": r.effective_until.isoformat() if r.effective_until else None,
+            },
+            "source": str(r.source),
+        }
+        for r in pack.rules
+    ]
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Everything a finance officer needs to understand one rule."""
+
+    rule: Rule
+    article_text: str
+    violating: list[list[dict[str, Any]]]
+    compliant: list[list[dict[str, Any]]]
+    cost: str
+
+
+def explain(pack: RulePack, rule_id: str) -> Explanation:
+    """Raises ``KeyError`` when the pack has no such rule."""
+    rule = pack.rule(rule_id.strip().upper())
+    cost = CLAWBACK_TEXT[rule.clawback] if rule.severity == "error" else "需人工复核，不计入追回金额"
+    return Explanation(
+        rule=rule,
+        article_text=cited_text(dict(pack.regulation), rule.citation.article, rule.citation.item),
+        violating=[example_entries(pack, rule, e) for e in rule.examples.violating],
+        compliant=[example_entries(pack, rule, e) for e in rule.examples.compliant],
+        cost=cost,
+    )
+
+
+def example_line(entry: dict[str, Any]) -> str:
+    """An example entry in one line: category, description, payee, amount, and any other field."""
+    parts = [str(entry.get("category", "")), f"“{entry.get('description', '')}”"]
+    if entry.get("payee"):
+        parts.append(f"收款人 {entry['payee']}")
+    try:
+        parts.append(f"{format_money_cn(parse_amount(str(entry.get('amount', '0'))))} 元")
+    except ValueError:  # shown as written; `test` reports the example itself
+        parts.append(f"{entry.get('amount')} 元")
+    for key in ("date", "invoice_no", "project_code"):
+        value = entry.get(key)
+        if value not in (None, ""):
+            parts.append(f"{key}={value}")
+    return "，".join(parts)

@@ -1,0 +1,66 @@
+"""Whole ledgers labelled row by row from the regulation by a reviewer who did not read the rules.
+
+Three projects in other domains (a medical-device maker, a graphene-film maker, a
+fresh-food processor), in three export formats, scored the way the acceptance
+examples are: every labelled violation found (any severity), no error-severity
+finding that the label does not allow, every malformed row rejected, the budget
+overrun reported, the exit status and the row accounting right.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from qianqi_rules import check_ledger, load_project
+
+DATA = Path(__file__).parent / "data" / "labelled"
+CASES = json.loads((DATA / "labels.json").read_text(encoding="utf-8"))
+
+
+def _matches(cite, v) -> bool:
+    return v.citation.article == cite[0] and (cite[1] is None or v.citation.item == cite[1])
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_labelled_ledger(pack, name: str) -> None:
+    case = CASES[name]
+    project = load_project(DATA / case["project"], pack)
+    report = check_ledger(DATA / case["ledger"], project, pack)
+    problems = []
+    rejected = {e.row for e in report.input_errors}
+    by_row: dict[int, list] = {}
+    for v in report.violations:
+        for row in v.rows:
+            by_row.setdefault(row, []).append(v)
+    for row_text, label in case["rows"].items():
+        row = int(row_text)
+        here = by_row.get(row, [])
+        if label.get("bad"):
+            if row not in rejected:
+                problems.append(f"row {row}: malformed but not rejected")
+            continue
+        if row in rejected:
+            problems.append(f"row {row}: wrongly rejected")
+        need = [tuple(c) for c in label.get("need", [])]
+        allowed = need + [tuple(c) for c in label.get("may", [])]
+        if need and not any(_matches(c, v) for c in need for v in here):
+            problems.append(f"row {row}: missed {need}")
+        for v in here:
+            spans_budget = v.citation.article == 13 and v.citation.item == 4 and len(v.rows) > 1
+            if v.severity == "error" and not spans_budget and not any(_matches(c, v) for c in allowed):
+                problems.append(f"row {row}: false error {v.rule_id} {v.citation.text}")
+    overruns = [v for v in report.violations if v.rule_id == "QQ1340" and v.waiver is None]
+    expected = [tuple(a) for a in case.get("aggregate", [])]
+    if (13, 4) in expected and not overruns:
+        problems.append("budget overrun not reported")
+    if overruns and (13, 4) not in expected + [tuple(a) for a in case.get("aggregate_may", [])]:
+        problems.append("unexpected budget overrun")
+    inp = report.input
+    if inp.rows_total != len(case["rows"]) or inp.rows_total != inp.rows_checked + inp.rows_rejected + inp.rows_skipped:
+        problems.append(f"row accounting {inp}")
+    if report.exit_code != case["exit"]:
+        problems.append(f"exit {report.exit_code}, want {case['exit']}")
+    assert not problems, "\n".join(problems)

@@ -428,7 +428,7 @@ class Checker:
         used: set[int] = set()
         violations = self._waive([self._violation(f, entries) for f in findings], used)
         claims: dict[int, Decimal] = {}
-        for finding, violation in zip(findings, violations):
+        for finding, violation in zip(findings, violations, strict=True):
             if finding.rule.severity != "error" or violation.waiver is not None:
                 continue
             for ordinal, amount in finding.claims.items():
@@ -443,7 +443,7 @@ class Checker:
                     totals.append(found)
         total_violations = self._waive([self._violation(f, entries) for f in totals], used)
         pooled = sum(
-            (f.pooled_claim for f, v in zip(totals, total_violations)
+            (f.pooled_claim for f, v in zip(totals, total_violations, strict=True)
              if f.pooled_claim is not None and f.rule.severity == "error" and v.waiver is None),
             ZERO,
         )

@@ -64,9 +64,10 @@ class Waiver(BaseModel):
             return True
         if self.entry_id and any(e.entry_id == self.entry_id for e in violation.entries):
             return True
-        return bool(self.invoice_no) and any(
-            e.invoice_no and e.invoice_no == clean_code(self.invoice_no) for e in violation.entries
-        )
+        if not self.invoice_no:
+            return False
+        wanted = clean_code(self.invoice_no)
+        return any(e.invoice_no == wanted for e in violation.entries)
 
     def expired(self, today: dt.date) -> bool:
         return self.until is not None and today > self.until

@@ -65,12 +65,11 @@ def render_test(pack: RulePack, outcomes: Sequence[ExampleOutcome], *, color: bo
 
 
 def render_rules(pack: RulePack, fmt: str, *, color: bool = False) -> str:
-    listing = rule_listing(pack)
     if fmt == "json":
         doc = {"pack": {"name": pack.name, "version": pack.version, "sha256": pack.sha256,
                         "layers": [{"name": layer.name, "version": layer.version, "path": layer.path,
                                     "sha256": layer.sha256} for layer in pack.layers]},
-               "rules": listing}
+               "rules": rule_listing(pack)}
         return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
     buffer = io.StringIO()
     console = _console(buffer, color)
@@ -78,7 +77,7 @@ def render_rules(pack: RulePack, fmt: str, *, color: bool = False) -> str:
                   title_justify="left")
     for column in ("编号", "条款", "严重程度", "标题", "状态", "来源"):
         table.add_column(column, overflow="fold")
-    for rule, item in zip(pack.rules, listing):
+    for rule in pack.rules:
         table.add_row(rule.id, rule.citation.text, rule.severity, rule.title, rule_status(rule), rule.layer)
     console.print(table)
     return buffer.getvalue()

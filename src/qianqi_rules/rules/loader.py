@@ -119,9 +119,9 @@ def load_pack_folder(
         if base is None and default_base is not None:
             base = default_base()
         if base is None or meta.extends not in {layer.name for layer in base.layers}:
-            below = base.name if base is not None else "（无）"
+            under = base.name if base is not None else "（无）"
             loader.error(_meta_position(docs, folder, "extends"),
-                         f"规则包声明 extends: {meta.extends}，但它下面的规则包是 {below}", "pack-bad-extends",
+                         f"规则包声明 extends: {meta.extends}，但它下面的规则包是 {under}", "pack-bad-extends",
                          "extends 要写被叠加的规则包的 name（随软件发布的规则包是 qianqi-bundled）。")
             raise RulePackError(loader.errors)
     elif base is not None:
@@ -136,7 +136,7 @@ def load_pack_folder(
         masks = _read_masks(docs, loader)
         example_project = _read_example_project(docs, loader, folder, categories)
         defaults = _read_defaults(docs, loader)
-        regulation = _read_regulation(docs, loader, folder, meta)
+        regulation: Mapping[int, Article] = _read_regulation(docs, loader, folder, meta)
         below: list[Rule] = []
         for doc, _ in _sections(docs, "overrides", dict, loader, "映射"):
             loader.error(doc.position(("overrides",), key=True), "overrides 只能写在叠加的规则包（有 extends）中",
@@ -351,9 +351,9 @@ def _read_rules(
 ) -> list[Rule]:
     rules: list[Rule] = []
     seen: dict[tuple[str, str], Position] = {}
-    for rule in below:
-        seen[("id", rule.id)] = rule.source
-        seen[("name", rule.name)] = rule.source
+    for old in below:
+        seen[("id", old.id)] = old.source
+        seen[("name", old.name)] = old.source
     for doc, data in _sections(docs, "rules", list, loader, "规则列表（每条以 - id: 开头）"):
         for index, spec_data in enumerate(data):
             rule = _build_rule(doc, ("rules", index), spec_data, categories, families, loader, layer)
@@ -481,7 +481,11 @@ def _build_rule(
         effective_from=_later(layer.effective_from, spec.effective.start if spec.effective else None),
         effective_until=_earlier(layer.effective_until, spec.effective.end if spec.effective else None),
         layer=layer.name,
-        **compiled,
+        when=compiled.get("when"),
+        where=compiled.get("where"),
+        group_by=compiled.get("group_by"),
+        limit=compiled.get("limit"),
+        key=compiled.get("key"),
     )
 
 

@@ -33,7 +33,7 @@ def render_table(report: Report, *, color: bool = False, width: int | None = Non
         f"拒收 {inp.rows_rejected} 行，跳过 {inp.rows_skipped} 行；规则包 {report.pack.name} {report.pack.version}"
     )
     for severity, (title, style) in _TITLES.items():
-        found = [v for v in report.violations if v.severity == severity]
+        found = [v for v in report.violations if v.severity == severity and v.waiver is None]
         if not found:
             continue
         table = Table(title=Text(f"{title}：{len(found)} 项", style=style), box=box.SIMPLE_HEAD,
@@ -54,6 +54,21 @@ def render_table(report: Report, *, color: bool = False, width: int | None = Non
                 format_money_cn(v.clawback) if v.clawback is not None else "",
             )
         console.print(table)
+    waived = [v for v in report.violations if v.waiver is not None]
+    if waived:
+        table = Table(title=Text(f"已豁免（经批准的例外）：{len(waived)} 项", style="dim"), box=box.SIMPLE_HEAD,
+                      title_justify="left")
+        for column in ("行", "规则", "说明", "豁免理由", "批准人", "期限"):
+            table.add_column(column, overflow="fold")
+        for v in waived:
+            assert v.waiver is not None
+            table.add_row(_rows(v.rows), v.rule_id, v.message, v.waiver.reason, v.waiver.approved_by,
+                          str(v.waiver.until or "长期"))
+        console.print(table)
+    if report.waiver_problems:
+        console.print(Text("豁免文件中的问题：", style="bold yellow"))
+        for p in report.waiver_problems:
+            console.print(f"  {p.source}: {p.message}", overflow="fold")
     if report.input_errors:
         table = Table(title=Text(f"无法读取的行：{len(report.input_errors)} 处", style="bold magenta"),
                       box=box.SIMPLE_HEAD, title_justify="left")
@@ -71,7 +86,9 @@ def render_table(report: Report, *, color: bool = False, width: int | None = Non
     s = report.summary
     console.print(
         Text(
-            f"合计：错误 {s.errors} 项，警告 {s.warnings} 项，提示 {s.infos} 项；"
+            f"合计：错误 {s.errors} 项，警告 {s.warnings} 项，提示 {s.infos} 项"
+            + (f"，已豁免 {s.waived} 项" if s.waived else "")
+            + "；"
             f"支出合计 {format_money_cn(s.spent_total)} 元，应追回 {format_money_cn(s.clawback_total)} 元",
             style="bold",
         )

@@ -18,7 +18,8 @@ from ..values import to_date
 RuleKind = Literal["entry", "aggregate", "duplicate"]
 ClawbackKind = Literal["none", "amount", "excess", "repeats"]
 
-RULE_ID_PATTERN = r"^QQ\d{4}$"
+#: the bundled pack uses QQ; an office pack uses its own prefix (e.g. HD1126) so ids never collide
+RULE_ID_PATTERN = r"^[A-Z]{2,6}\d{4}$"
 RULE_NAME_PATTERN = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
 
 #: which clawback measures make sense for which kind of rule

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, computed_field
 
@@ -55,6 +55,32 @@ class Entry(_Frozen):
     voucher_no: str | None = None
     invoice_no: str | None = None
     project_code: str | None = None
+
+
+class EntryRecord(NamedTuple):
+    """An entry as the evaluator carries it internally: the fields of :class:`Entry`, cheaply.
+
+    Reading a large ledger makes one of these per row; only entries that end
+    up in a finding become :class:`Entry` models (:meth:`to_entry`).
+    """
+
+    row: int
+    entry_id: str
+    date: dt.date
+    category: str
+    amount: Decimal
+    description: str | None = None
+    payee: str | None = None
+    voucher_no: str | None = None
+    invoice_no: str | None = None
+    project_code: str | None = None
+
+    def to_entry(self) -> Entry:
+        return Entry.model_construct(**self._asdict())
+
+
+def as_entry(entry: Entry | EntryRecord) -> Entry:
+    return entry if isinstance(entry, Entry) else entry.to_entry()
 
 
 class Citation(_Frozen):

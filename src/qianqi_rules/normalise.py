@@ -9,13 +9,14 @@ column instead of an entry — never an exception, never silence.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
 from .ledger.rows import RawRow
-from .models import LEDGER_FIELDS, OPTIONAL_FIELDS, Entry, InputError
-from .values import clean_code, normalise_text, to_date, to_decimal
+from .models import LEDGER_FIELDS, OPTIONAL_FIELDS, Entry, EntryRecord, InputError
+from .values import clean_code, normalise_text, parse_amount, to_date, to_decimal
 
 _CODE_FIELDS = ("voucher_no", "invoice_no", "project_code")
 
@@ -131,3 +132,77 @@ def normalise_mapping(data: Mapping[str, Any] | Entry, position: int) -> Entry |
             for k in unknown
         ]
     return _build(row, data, lambda f: f, {k for k in data if k in LEDGER_FIELDS})
+
+
+class RowNormaliser:
+    """:func:`normalise_row` for every row of one ledger, fast.
+
+    Ledgers repeat dates, categories, payees and descriptions, so parsed values
+    are cached by their text, and a row whose cells all parse becomes a light
+    :class:`EntryRecord` without re-validating what was just parsed.  Any row
+    with a problem goes through :func:`normalise_row`, the one place error
+    messages are made, so both paths always agree.
+    """
+
+    _CACHE_LIMIT = 50_000
+
+    def __init__(self, headers: Mapping[str, str]) -> None:
+        self.headers = dict(headers)
+        self._dates: dict[str, Any] = {}
+        self._texts: dict[str, str] = {}
+        self._codes: dict[str, str] = {}
+        self._optional = [(f, f in _CODE_FIELDS) for f in OPTIONAL_FIELDS if f in headers]
+
+    def _miss(self, cache: dict[str, Any], text: str, parse: Callable[[str], Any]) -> Any:
+        value = parse(text)
+        if len(cache) >= self._CACHE_LIMIT:
+            cache.clear()
+        cache[text] = value
+        return value
+
+    def __call__(self, raw: RawRow) -> Entry | EntryRecord | list[InputError]:
+        values = raw.values
+        texts = self._texts
+        try:
+            cell = values["date"]
+            date = self._dates.get(cell) or self._miss(self._dates, cell, to_date)
+            cell = values["category"]
+            category = texts.get(cell) or self._miss(texts, cell, normalise_text)
+            debit, credit = values["amount"], values.get("credit", "")
+            if not category:
+                raise ValueError
+            if credit and credit.strip():
+                amount = (_fast_amount(debit) if debit.strip() else Decimal(0)) - _fast_amount(credit)
+            else:
+                amount = _fast_amount(debit)
+        except (ValueError, KeyError):
+            return normalise_row(raw, self.headers)
+        fields: dict[str, str] = {}
+        for field, is_code in self._optional:
+            cell = values[field]
+            if is_code:
+                fields[field] = self._codes.get(cell) or self._miss(self._codes, cell, clean_code)
+            else:
+                fields[field] = texts[cell] if cell in texts else self._miss(texts, cell, normalise_text)
+        entry_id = values.get("entry_id", "")
+        return EntryRecord(
+            raw.row,
+            (texts.get(entry_id) or self._miss(texts, entry_id, normalise_text)) if entry_id.strip() else str(raw.row),
+            date,
+            category,
+            amount,
+            **fields,
+        )
+
+
+_PLAIN_AMOUNT = re.compile(r"-?\d+(?:\.\d+)?")
+_GROUPED_AMOUNT = re.compile(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+
+
+def _fast_amount(text: str) -> Decimal:
+    """``1234.50`` and ``1,234.50`` straight to Decimal; anything else through :func:`parse_amount`."""
+    if _PLAIN_AMOUNT.fullmatch(text):
+        return Decimal(text)
+    if _GROUPED_AMOUNT.fullmatch(text):
+        return Decimal(text.replace(",", ""))
+    return parse_amount(text)

@@ -8,14 +8,15 @@ another's job: the reader never sees rules, the rules never see CSV.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from .evaluate import Checker
-from .ledger import RawRow, SkippedRow, read_csv
-from .models import OPTIONAL_FIELDS, Entry, InputError, InputSummary, Project, Report
-from .normalise import normalise_mapping, normalise_row
+from .evaluate.findings import EntryLookup
+from .ledger import CsvLedger, RawRow, SkippedRow, read_csv
+from .models import OPTIONAL_FIELDS, Entry, EntryRecord, InputError, InputSummary, Project, Report
+from .normalise import RowNormaliser, normalise_mapping
 from .project import load_project as _load_project
 from .rules.pack import RulePack, default_pack, load_packs
 from .waivers import Waiver
@@ -46,15 +47,36 @@ def check_ledger(
     *,
     waivers: Sequence[Waiver] = (),
     today: dt.date | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Report:
-    """Check a CSV ledger file; raises a :class:`~qianqi_rules.errors.QianqiError` if it cannot run."""
+    """Check a CSV ledger file; raises a :class:`~qianqi_rules.errors.QianqiError` if it cannot run.
+
+    The file is streamed: memory grows with the findings and the groups rules
+    keep totals for, not with the file.  ``progress(bytes_read, bytes_total)``
+    is called now and then.
+    """
     ledger = read_csv(path)
-    columns = set(ledger.columns) & set(OPTIONAL_FIELDS)
-    checker = Checker(project, pack, columns=columns, waivers=waivers, today=today)
+    checker = Checker(project, pack, columns=ledger_columns(ledger), waivers=waivers, today=today,
+                      retain_entries=False)
+    summary, errors, normaliser = feed(ledger, checker, progress)
+    return checker.report(input=summary, input_errors=errors, lookup=refetch(ledger, normaliser, checker))
+
+
+def ledger_columns(ledger: CsvLedger) -> set[str]:
+    """The optional fields the ledger has columns for."""
+    return set(ledger.columns) & set(OPTIONAL_FIELDS)
+
+
+def feed(
+    ledger: CsvLedger, checker: Checker, progress: Callable[[int, int], None] | None = None
+) -> tuple[InputSummary, list[InputError], RowNormaliser]:
+    """Stream every row of ``ledger`` into ``checker``; account for each row exactly once."""
     errors: list[InputError] = []
     total = skipped = 0
     rejected: set[int] = set()
-    for item in ledger.rows():
+    normalise_row = RowNormaliser(ledger.headers)
+    report_progress = (lambda done: progress(done, ledger.size)) if progress is not None else None
+    for item in ledger.rows(report_progress):
         total += 1
         if isinstance(item, SkippedRow):
             skipped += 1
@@ -62,15 +84,14 @@ def check_ledger(
             errors.append(item)
             rejected.add(item.row)
         else:
-            assert isinstance(item, RawRow)
-            result = normalise_row(item, ledger.headers)
+            result = normalise_row(item)
             if isinstance(result, list):
                 errors.extend(result)
                 rejected.add(item.row)
             else:
                 checker.add(result)
     summary = InputSummary(
-        path=str(path),
+        path=ledger.path,
         sha256=ledger.sha256,
         encoding=ledger.encoding,
         columns=dict(ledger.headers),
@@ -79,7 +100,25 @@ def check_ledger(
         rows_rejected=len(rejected),
         rows_skipped=skipped,
     )
-    return checker.report(input=summary, input_errors=errors)
+    return summary, errors, normalise_row
+
+
+def refetch(ledger: CsvLedger, normalise_row: RowNormaliser, checker: Checker) -> EntryLookup:
+    """Read the few entries a report needs again from the file, rather than keep every entry."""
+
+    def lookup(ordinals: Sequence[int]) -> dict[int, Entry | EntryRecord]:
+        wanted = {checker.table.rows[o]: o for o in ordinals}
+        found: dict[int, Entry | EntryRecord] = {}
+        for item in ledger.rows():
+            if isinstance(item, RawRow) and item.row in wanted:
+                entry = normalise_row(item)
+                if not isinstance(entry, list):
+                    found[wanted[item.row]] = entry
+                if len(found) == len(wanted):
+                    break
+        return found
+
+    return lookup
 
 
 def check_entries(

@@ -9,10 +9,11 @@ A row's number is its spreadsheet row: a quoted line break does not start a new 
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ..errors import LedgerFileError, Position
@@ -32,29 +33,67 @@ MAX_FIELD = 64 * 1024 * 1024
 Row = RawRow | SkippedRow | InputError
 
 
-def decode(raw: bytes, path: str) -> tuple[str, str]:
-    """Return (text, encoding name); raise LedgerFileError if no known encoding fits."""
-    if raw.startswith(b"\xef\xbb\xbf"):
-        candidates = ["utf-8-sig"]
-    elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        candidates = ["utf-16"]
-    else:
-        candidates = ["utf-8", "gb18030"]
-    for encoding in candidates:
-        try:
-            return raw.decode(encoding), encoding
-        except UnicodeDecodeError:
-            continue
-    raise LedgerFileError(
-        "无法识别文件编码（既不是 UTF-8，也不是 GB18030/GBK）",
-        position=Position(path),
-        code="ledger-encoding",
-        hint="请从会计软件或 Excel 重新导出为“CSV UTF-8”或 GBK 编码的 CSV 文件。",
-    )
+_CHUNK = 1 << 20
 
 
-def _records(text: str, delimiter: str) -> Iterator[list[str]]:
-    return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+def _sniff(path: str) -> tuple[str, str]:
+    """Read the file once, in chunks: (sha256, encoding).  Nothing but a chunk is held in memory.
+
+    A BOM decides; otherwise the file is UTF-8 if every byte decodes as UTF-8,
+    else GB18030 (a superset of GBK) if every byte decodes as that.
+    """
+    digest = hashlib.sha256()
+    utf8 = codecs.getincrementaldecoder("utf-8")("strict")
+    is_utf8 = True
+    first = b""
+    with open(path, "rb") as f:
+        while chunk := f.read(_CHUNK):
+            if not first:
+                first = chunk[:4]
+            digest.update(chunk)
+            if is_utf8:
+                try:
+                    utf8.decode(chunk)
+                except UnicodeDecodeError:
+                    is_utf8 = False
+        if is_utf8:
+            try:
+                utf8.decode(b"", final=True)
+            except UnicodeDecodeError:
+                is_utf8 = False
+    if first.startswith(b"\xef\xbb\xbf"):
+        return digest.hexdigest(), "utf-8-sig" if is_utf8 else _fallback(path)
+    if first.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return digest.hexdigest(), _check(path, "utf-16") or _fallback(path)
+    return digest.hexdigest(), "utf-8" if is_utf8 else _fallback(path)
+
+
+def _check(path: str, encoding: str) -> str | None:
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
+    try:
+        with open(path, "rb") as f:
+            while chunk := f.read(_CHUNK):
+                decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return None
+    return encoding
+
+
+def _fallback(path: str) -> str:
+    found = _check(path, "gb18030")
+    if found is None:
+        raise LedgerFileError(
+            "无法识别文件编码（既不是 UTF-8，也不是 GB18030/GBK）",
+            position=Position(path),
+            code="ledger-encoding",
+            hint="请从会计软件或 Excel 重新导出为“CSV UTF-8”或 GBK 编码的 CSV 文件。",
+        )
+    return found
+
+
+def _open_text(path: str, encoding: str) -> io.TextIOWrapper:
+    return open(path, encoding=encoding, newline="")  # the caller closes it
 
 
 def _is_blank(cells: list[str]) -> bool:
@@ -62,12 +101,12 @@ def _is_blank(cells: list[str]) -> bool:
 
 
 class CsvLedger:
-    """An opened CSV ledger: its metadata now, its rows on demand (:meth:`rows`)."""
+    """An opened CSV ledger: its metadata now, its rows streamed on demand (:meth:`rows`)."""
 
-    def __init__(self, path: str, raw: bytes) -> None:
+    def __init__(self, path: str) -> None:
         self.path = path
-        self.sha256 = hashlib.sha256(raw).hexdigest()
-        self.text, self.encoding = decode(raw, path)
+        self.sha256, self.encoding = _sniff(path)
+        self.size = Path(path).stat().st_size
         if csv.field_size_limit() < MAX_FIELD:
             csv.field_size_limit(MAX_FIELD)
         self.delimiter, self.header_row, self.header_cells, self.columns = self._find_header()
@@ -79,16 +118,18 @@ class CsvLedger:
         first_cells: list[str] | None = None
         for delimiter in (",", "\t", ";"):
             try:
-                for index, cells in enumerate(_records(self.text, delimiter), start=1):
-                    if index > HEADER_SEARCH_ROWS:
-                        break
-                    if first_cells is None and not _is_blank(cells):
-                        first_cells = cells
-                    mapping = map_headers(cells)
-                    if not missing_required(mapping):
-                        if best is None or len(mapping) > best[0]:
-                            best = (len(mapping), delimiter, index, cells, mapping)
-                        break
+                with _open_text(self.path, self.encoding) as stream:
+                    records = csv.reader(stream, delimiter=delimiter, strict=False)
+                    for index, cells in enumerate(records, start=1):
+                        if index > HEADER_SEARCH_ROWS:
+                            break
+                        if first_cells is None and not _is_blank(cells):
+                            first_cells = cells
+                        mapping = map_headers(cells)
+                        if not missing_required(mapping):
+                            if best is None or len(mapping) > best[0]:
+                                best = (len(mapping), delimiter, index, cells, mapping)
+                            break
             except csv.Error as exc:
                 raise LedgerFileError(
                     f"CSV 格式错误: {exc}", position=Position(self.path), code="ledger-csv"
@@ -107,31 +148,39 @@ class CsvLedger:
         _, delimiter, header_row, cells, mapping = best
         return delimiter, header_row, cells, mapping
 
-    def rows(self) -> Iterator[Row]:
-        """Every row after the header, in file order, each classified exactly once."""
+    def rows(self, progress: Callable[[int], None] | None = None) -> Iterator[Row]:
+        """Every row after the header, in file order, each classified exactly once.
+
+        ``progress`` is called now and then with the number of bytes read so far.
+        """
         width = len(self.header_cells)
         columns = self.columns
         category_index = columns["category"]
         description_index = columns.get("description")
-        records = _records(self.text, self.delimiter)
-        try:
-            for row, cells in enumerate(records, start=1):
-                if row < self.header_row:
-                    yield SkippedRow(row, "表头之前的标题行")
-                    continue
-                if row == self.header_row:
-                    continue
-                yield self._classify(row, cells, width, category_index, description_index)
-        except csv.Error as exc:
-            raise LedgerFileError(
-                f"CSV 格式错误: {exc}",
-                position=Position(self.path, getattr(records, "line_num", None)),
-                code="ledger-csv",
-            ) from None
+        with open(self.path, "rb") as raw, io.TextIOWrapper(raw, encoding=self.encoding, newline="") as stream:
+            records = csv.reader(stream, delimiter=self.delimiter, strict=False)
+            try:
+                for row, cells in enumerate(records, start=1):
+                    if progress is not None and not row % 5000:
+                        progress(raw.tell())
+                    if row < self.header_row:
+                        yield SkippedRow(row, "表头之前的标题行")
+                        continue
+                    if row == self.header_row:
+                        continue
+                    yield self._classify(row, cells, width, category_index, description_index)
+            except csv.Error as exc:
+                raise LedgerFileError(
+                    f"CSV 格式错误: {exc}",
+                    position=Position(self.path, records.line_num),
+                    code="ledger-csv",
+                ) from None
 
     def _classify(
         self, row: int, cells: list[str], width: int, category_index: int, description_index: int | None
     ) -> Row:
+        if len(cells) == width and cells[category_index].strip():  # the common case: a full row with a category
+            return RawRow(row, {field: cells[index] for field, index in self.columns.items()})
         if _is_blank(cells):
             return SkippedRow(row, "空行")
         category = cells[category_index].strip() if category_index < len(cells) else ""
@@ -169,7 +218,7 @@ def read_csv(path: str | Path) -> CsvLedger:
     """Open a CSV ledger; raises :class:`LedgerFileError` when it cannot be read at all."""
     name = str(path)
     try:
-        raw = Path(path).read_bytes()
+        return CsvLedger(name)
     except FileNotFoundError:
         raise LedgerFileError("台账文件不存在", position=Position(name), code="ledger-not-found") from None
     except IsADirectoryError:
@@ -178,4 +227,3 @@ def read_csv(path: str | Path) -> CsvLedger:
         raise LedgerFileError(
             f"无法读取台账文件: {exc.strerror}", position=Position(name), code="ledger-unreadable"
         ) from None
-    return CsvLedger(name, raw)

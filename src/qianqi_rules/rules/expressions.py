@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import decimal
 import re
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import dateutil.tz
@@ -22,10 +22,12 @@ import rule_engine
 from rule_engine import DataType
 from rule_engine import errors as re_errors
 from rule_engine.ast import ExpressionBase
+from rule_engine.ast.binary.comparison import LogicExpression
 from rule_engine.ast.expression.access import ContainsExpression, GetAttributeExpression
 from rule_engine.ast.expression.resolution import SymbolExpression
 from rule_engine.ast.literal import StringExpression
 
+from .compiler import compile_closure
 from .symbols import SYMBOL_HELP
 
 TIMEZONE = dateutil.tz.gettz("Asia/Shanghai")
@@ -55,19 +57,40 @@ class ExpressionError(Exception):
 
 @dataclass(frozen=True)
 class Expression:
-    """A compiled expression and what it refers to."""
+    """A parsed, type-checked expression, its compiled closure, and what it refers to.
+
+    ``evaluate`` runs the closure (see :mod:`.compiler`); ``evaluate_reference``
+    runs rule-engine's own evaluator — the reference the closure is tested against,
+    and the fallback for the rare expression the compiler does not handle.
+    """
 
     text: str
     rule: rule_engine.Rule
     symbols: frozenset[str]
     project_attributes: frozenset[str]
     terms: frozenset[str]
+    closure: Callable[[Mapping[str, Any]], Any] | None = field(default=None, compare=False, repr=False)
+    #: word families of which at least one must be mentioned for the expression to be true
+    #: (None: no such constraint) — lets the evaluator skip keyword rules cheaply
+    triggers: frozenset[str] | None = None
+
+    def __post_init__(self) -> None:
+        # the hot path calls ``evaluate``: bind it straight to the closure when there is one
+        if self.closure is not None:
+            object.__setattr__(self, "evaluate", self.closure)
 
     def evaluate(self, thing: Mapping[str, Any]) -> Any:
+        return self.evaluate_reference(thing)
+
+    def evaluate_reference(self, thing: Mapping[str, Any]) -> Any:
+        """rule-engine's own evaluation (it wants a mutable ``set`` where the evaluator keeps a frozenset)."""
+        mentions = thing.get("mentions")
+        if isinstance(mentions, frozenset):
+            thing = {**thing, "mentions": set(mentions)}
         return self.rule.evaluate(thing)
 
     def matches(self, thing: Mapping[str, Any]) -> bool:
-        return bool(self.rule.evaluate(thing))
+        return bool(self.evaluate(thing))
 
 
 def _attributes(node: Any) -> Iterator[tuple[str, Any]]:
@@ -223,4 +246,28 @@ def compile_expression(
         symbols=frozenset(used_symbols),
         project_attributes=frozenset(attributes),
         terms=frozenset(used_terms),
+        closure=compile_closure(rule.statement.expression, DECIMAL_CONTEXT),
+        triggers=required_terms(rule.statement.expression),
     )
+
+
+def required_terms(node: Any) -> frozenset[str] | None:
+    """Families one of which must be in ``mentions`` for ``node`` to be true, or None if none must.
+
+    ``"A" in mentions`` needs A; ``x and y`` needs what either side needs; ``x or y``
+    needs A-or-B only when both sides need something; ``not x`` needs nothing.
+    """
+    if isinstance(node, ContainsExpression):
+        container, member = node.container, node.member
+        if (isinstance(container, SymbolExpression) and container.name == "mentions"
+                and isinstance(member, StringExpression)):
+            return frozenset([member.value])
+        return None
+    if isinstance(node, LogicExpression):
+        left, right = required_terms(node.left), required_terms(node.right)
+        if node.type == "and":
+            candidates = [t for t in (left, right) if t is not None]
+            return min(candidates, key=len) if candidates else None
+        if node.type == "or" and left is not None and right is not None:
+            return left | right
+    return None

@@ -75,6 +75,11 @@ class Rule:
     def active(self) -> bool:
         return not (self.retired or self.disabled)
 
+    @property
+    def dated(self) -> bool:
+        """Whether the rule has effective dates (otherwise it is in force on every date)."""
+        return self.effective_from is not None or self.effective_until is not None
+
     def in_force(self, day: dt.date) -> bool:
         """Whether an entry dated ``day`` is judged by this rule."""
         if self.effective_from is not None and day < self.effective_from:

@@ -1,0 +1,394 @@
+"""The checker: one project's running state under one rule pack.
+
+A platform checks each new claim against everything recorded before it
+(:meth:`Checker.check`, optionally without recording it); a batch check is
+the same checker fed every entry (:meth:`Checker.add`) and then asked for its
+:meth:`Checker.report`.  The three kinds of rule are implemented here, once:
+``entry`` (a condition on one entry), ``aggregate`` (net totals per group
+against a limit) and ``duplicate`` (a key shared by several entries).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from rule_engine import errors as re_errors
+
+from ..errors import EntryError, RuleRuntimeError
+from ..models import (
+    OPTIONAL_FIELDS,
+    Entry,
+    EntryRecord,
+    InputError,
+    InputSummary,
+    PackLayerRef,
+    PackRef,
+    Project,
+    ProjectRef,
+    Report,
+    Summary,
+    Violation,
+    WaiverProblem,
+)
+from ..normalise import normalise_mapping
+from ..rules.pack import Rule, RulePack, default_pack
+from ..rules.templates import render
+from ..values import format_money, format_money_cn
+from ..waivers import Waiver, waiver_problems
+from .context import EntryContext
+from .findings import SEVERITY_RANK, EntryLookup, Finding, display, order, row_claims, to_violations, waive
+from .plan import RulePlan
+from .state import ZERO, EntryTable, GroupTable, KeyTable
+
+
+class Checker:
+    """Checks one project's entries against a rule pack, keeping running state.
+
+    ``columns`` are the optional ledger columns the entries carry (by default
+    all of them); rules that need a column outside it, or a project field the
+    project file leaves out, do not run and are listed in the report.
+    ``waivers`` are approved exceptions, judged as of ``today`` (default: the
+    current date).  With ``retain_entries=False`` the checker keeps only the
+    entries its findings need; the caller then passes a ``lookup`` to
+    :meth:`report` for the few it must fetch again (a streaming file check does).
+    """
+
+    def __init__(
+        self,
+        project: Project,
+        pack: RulePack | None = None,
+        *,
+        columns: Iterable[str] | None = None,
+        waivers: Sequence[Waiver] = (),
+        today: dt.date | None = None,
+        retain_entries: bool = True,
+    ) -> None:
+        self.pack = pack if pack is not None else default_pack()
+        self.project = project
+        self.columns = frozenset(OPTIONAL_FIELDS if columns is None else columns)
+        self.waivers = tuple(waivers)
+        self.today = today or dt.date.today()
+        self.plan = RulePlan(self.pack, project, self.columns)
+        self.not_run = self.plan.not_run
+        self.context = EntryContext(self.pack, project)
+        self.table = EntryTable()
+        self._entries: list[Entry | EntryRecord] | None = [] if retain_entries else None
+        self._held: dict[int, Entry | EntryRecord] = {}  # entries in duplicate groups, when not retaining all
+        self._findings: list[Finding] = []
+        self._groups = {rule.id: GroupTable() for rule in self.plan.aggregate_rules}
+        self._keys = {rule.id: KeyTable() for rule in self.plan.duplicate_rules}
+        self._spent = ZERO
+
+    # ------------------------------------------------------------------ evaluating one entry
+    @staticmethod
+    def _run(rule: Rule, expression: Any, ctx: Mapping[str, Any], entry: Entry | EntryRecord | None) -> Any:
+        try:
+            return expression.evaluate(ctx)
+        except re_errors.EngineError as exc:
+            where = f"第 {entry.row} 行" if entry is not None else f"分组 {ctx.get('key')!r}"
+            raise RuleRuntimeError(
+                f"规则 {rule.id} 在{where}上求值失败: {exc.message}",
+                position=rule.source,
+                code="rule-runtime",
+                hint="这是规则本身的问题，不是台账的问题：请修改规则的条件（例如用 key in project.budget 先判断）。",
+            ) from None
+
+    @staticmethod
+    def _in_scope(rule: Rule, ctx: Mapping[str, Any], refunds: bool) -> bool:
+        """Whether ``rule`` judges this entry: its date (rules in force then) and refunds."""
+        return rule.in_force(ctx["date"]) and (refunds or ctx["amount"] > 0)
+
+    def _evaluate_entry(
+        self, entry: Entry | EntryRecord, ordinal: int, ctx: dict[str, Any], matched: Mapping[str, tuple[str, ...]]
+    ) -> list[Finding]:
+        findings = []
+        positive = ctx["amount"] > 0
+        day = ctx["date"]
+        for rule in self.plan.entry_rules_for(ctx["category"], ctx["mentions"]):
+            if not (positive or rule.refunds) or (rule.dated and not rule.in_force(day)):
+                continue
+            assert rule.when is not None
+            try:
+                hit = rule.when.evaluate(ctx)
+            except re_errors.EngineError:
+                hit = self._run(rule, rule.when, ctx, entry)  # raises the explained error
+            if not hit:
+                continue
+            evidence: dict[str, Any] = {
+                s: display(ctx[s]) for s in sorted(rule.when.symbols) if s not in ("project", "mentions")
+            }
+            hits = {t: list(matched[t]) for t in sorted(rule.entry_terms) if t in matched}
+            if hits:
+                evidence["matched"] = hits
+            words = "、".join(dict.fromkeys(w for ws in hits.values() for w in ws))
+            findings.append(
+                Finding(
+                    rule=rule,
+                    ordinals=(ordinal,),
+                    message=render(rule.message, self.context.message_values(entry, ctx, words)),
+                    amount=entry.amount,
+                    claims={ordinal: entry.amount} if rule.clawback == "amount" else {},
+                    evidence=evidence,
+                    entries={ordinal: entry},
+                )
+            )
+        return findings
+
+    def _memberships(self, entry: Entry | EntryRecord, ctx: Mapping[str, Any]) -> tuple[list[tuple[Rule, str]], list[tuple[Rule, str]]]:
+        """(aggregate rule, group key) and (duplicate rule, key) pairs this entry belongs to."""
+        groups = []
+        for rule in self.plan.aggregate_rules:
+            if rule.categories is not None and ctx["category"] not in rule.categories:
+                continue
+            if not self._in_scope(rule, ctx, True):  # totals are net: refunds count
+                continue
+            if rule.where is not None and not self._run(rule, rule.where, ctx, entry):
+                continue
+            assert rule.group_by is not None
+            groups.append((rule, str(self._run(rule, rule.group_by, ctx, entry))))
+        keys = []
+        for rule in self.plan.duplicate_rules:
+            if rule.categories is not None and ctx["category"] not in rule.categories:
+                continue
+            if not self._in_scope(rule, ctx, rule.refunds):
+                continue
+            if rule.where is not None and not self._run(rule, rule.where, ctx, entry):
+                continue
+            assert rule.key is not None
+            key = str(self._run(rule, rule.key, ctx, entry))
+            if key:
+                keys.append((rule, key))
+        return groups, keys
+
+    def _item(self, entry: Entry | EntryRecord | Mapping[str, Any]) -> Entry | EntryRecord:
+        """Models pass through; a mapping is parsed, and raises :class:`EntryError` naming its fields."""
+        if isinstance(entry, (Entry, EntryRecord)):
+            return entry
+        result = normalise_mapping(entry, len(self.table) + 1)
+        if isinstance(result, list):
+            detail = "；".join(f"{e.field or e.column}: {e.message}" for e in result)
+            raise EntryError(f"条目无法读取: {detail}", code="entry-invalid")
+        return result
+
+    # ------------------------------------------------------------------ recording entries
+    def add(self, entry: Entry | EntryRecord | Mapping[str, Any]) -> None:
+        """Record an entry (a model or a mapping) as part of the project's spending."""
+        item = self._item(entry)
+        ctx, matched = self.context.build(item)
+        ordinal = self.table.append(item.row, item.date, item.amount)
+        self._spent += item.amount
+        if self._entries is not None:
+            self._entries.append(item)
+        if self.plan.entry_rules:
+            self._findings.extend(self._evaluate_entry(item, ordinal, ctx, matched))
+        groups, keys = self._memberships(item, ctx)
+        for rule, key in groups:
+            self._groups[rule.id].add(key, ordinal, item.amount)
+        for rule, key in keys:
+            earlier = self._keys[rule.id].add(key, ordinal)
+            if earlier is not None and self._entries is None:
+                self._held[ordinal] = item
+
+    def check(self, entry: Entry | EntryRecord | Mapping[str, Any], *, commit: bool = True) -> list[Violation]:
+        """The findings a new claim causes against everything recorded before it.
+
+        With ``commit=False`` the claim is only previewed (state unchanged), so a
+        platform can decide before paying; with ``commit=True`` it is recorded.
+        """
+        item = self._item(entry)
+        ctx, matched = self.context.build(item)
+        ordinal = self.table.append(item.row, item.date, item.amount)
+        try:
+            findings = self._evaluate_entry(item, ordinal, ctx, matched)
+            held = {ordinal: item}
+            groups, keys = self._memberships(item, ctx)
+            for rule, key in keys:
+                earlier = self._keys[rule.id].get(key)
+                if earlier:
+                    findings.append(self._duplicate_finding(rule, key, earlier + [ordinal], held))
+            for rule, key in groups:
+                group = self._groups[rule.id].groups.get(key)
+                total = (group.total if group else ZERO) + item.amount
+                ordinals = (list(group.ordinals) if group else []) + [ordinal]
+                found = self._aggregate_finding(rule, key, total, ordinals, recovered=ZERO)
+                if found is not None:
+                    if found.pooled_claim is not None:
+                        found.pooled_claim = min(found.pooled_claim, max(item.amount, ZERO))
+                    findings.append(found)
+            violations = to_violations(findings, self.table, self._lookup_entries)
+        finally:
+            self.table.truncate(ordinal)
+        if commit:
+            self.add(item)
+        return sorted(violations, key=order)
+
+    # ------------------------------------------------------------------ totals and repeats
+    def _duplicate_finding(self, rule: Rule, key: str, ordinals: list[int], held: Mapping[int, Entry | EntryRecord]) -> Finding:
+        table = self.table
+        ordered = sorted(ordinals, key=table.order_key)
+        first, repeats = ordered[0], ordered[1:]
+        repeat_total = sum((table.amount(o) for o in repeats), ZERO)
+        total = sum((table.amount(o) for o in ordered), ZERO)
+        if rule.clawback == "repeats":
+            claims = {o: table.amount(o) for o in repeats}
+        elif rule.clawback == "amount":
+            claims = {o: table.amount(o) for o in ordered}
+        else:
+            claims = {}
+        rows = sorted(table.rows[o] for o in ordered)
+        values = {
+            "key": key,
+            "count": str(len(ordered)),
+            "rows": "、".join(str(r) for r in rows),
+            "first_row": str(table.rows[first]),
+            "total": format_money_cn(total),
+            "repeats": format_money_cn(repeat_total),
+            **self.context.project_values,
+        }
+        evidence = {"key": key, "first_row": table.rows[first], "count": len(ordered)}
+        entries = {o: held[o] for o in ordered if o in held}
+        return Finding(rule, tuple(ordered), render(rule.message, values), repeat_total, claims, evidence, entries)
+
+    def _aggregate_finding(
+        self, rule: Rule, key: str, total: Decimal, ordinals: Sequence[int], recovered: Decimal
+    ) -> Finding | None:
+        ctx = {"key": key, "total": total, "count": Decimal(len(ordinals)), "project": self.context.project}
+        limit = self._run(rule, rule.limit, ctx, None) if rule.limit is not None else None
+        if rule.when is not None:
+            fired = bool(self._run(rule, rule.when, ctx, None))
+        else:
+            fired = limit is not None and total > limit
+        if not fired:
+            return None
+        excess = total - limit if limit is not None else total
+        pooled: Decimal | None = None
+        if rule.clawback == "excess" and limit is not None:
+            pooled = max(ZERO, total - recovered - limit)
+        elif rule.clawback == "amount":
+            pooled = max(ZERO, total - recovered)
+        rows = sorted(self.table.rows[o] for o in ordinals)
+        values = {
+            "key": key,
+            "total": format_money_cn(total),
+            "limit": format_money_cn(limit) if limit is not None else "",
+            "excess": format_money_cn(excess),
+            "count": str(len(ordinals)),
+            "rows": "、".join(str(r) for r in rows),
+            **self.context.project_values,
+        }
+        evidence: dict[str, Any] = {"key": key, "total": format_money(total), "count": len(ordinals)}
+        if limit is not None:
+            evidence["limit"] = format_money(limit)
+            evidence["excess"] = format_money(excess)
+        if recovered:
+            evidence["already_recovered"] = format_money(recovered)
+        return Finding(rule, tuple(ordinals), render(rule.message, values), excess, {}, evidence,
+                       pooled_claim=pooled, with_entries=False)
+
+    # ------------------------------------------------------------------ merging and reporting
+    def merge(self, other: Checker) -> None:
+        """Add another checker's state (same project and pack, e.g. another file of the ledger)."""
+        offset = self.table.extend(other.table)
+        self._spent += other._spent
+        if self._entries is not None:
+            if other._entries is None:
+                self._entries = None
+            else:
+                self._entries.extend(other._entries)
+        self._held.update({o + offset: e for o, e in other._held.items()})
+        self._findings.extend(f.offset(offset) for f in other._findings)
+        for rule_id, groups in other._groups.items():
+            self._groups[rule_id].merge(groups, offset)
+        for rule_id, keys in other._keys.items():
+            self._keys[rule_id].merge(keys, offset)
+
+    def _lookup_entries(self, ordinals: Sequence[int]) -> dict[int, Entry | EntryRecord]:
+        found = {o: self._held[o] for o in ordinals if o in self._held}
+        if self._entries is not None:
+            found.update({o: self._entries[o] for o in ordinals if o < len(self._entries)})
+        return found
+
+    def _outcome(self, lookup: EntryLookup | None) -> tuple[list[Violation], Decimal, list[WaiverProblem]]:
+        def fetch(ordinals: Sequence[int]) -> dict[int, Entry | EntryRecord]:
+            found = self._lookup_entries(ordinals)
+            missing = [o for o in ordinals if o not in found]
+            if missing and lookup is not None:
+                found.update(lookup(missing))
+            return found
+
+        findings = list(self._findings)
+        for rule in self.plan.duplicate_rules:
+            for key, ordinals in self._keys[rule.id].repeated():
+                findings.append(self._duplicate_finding(rule, key, ordinals, self._held))
+        used: set[int] = set()
+        violations = waive(to_violations(findings, self.table, fetch), self.waivers, self.today, used)
+        claims = row_claims(findings, violations, self.table)
+        totals: list[Finding] = []
+        for rule in self.plan.aggregate_rules:
+            for key, group in self._groups[rule.id].groups.items():
+                recovered = sum((claims.get(o, ZERO) for o in group.ordinals), ZERO)
+                found = self._aggregate_finding(rule, key, group.total, group.ordinals, recovered)
+                if found is not None:
+                    totals.append(found)
+        total_violations = waive(to_violations(totals, self.table, None), self.waivers, self.today, used)
+        pooled = sum(
+            (f.pooled_claim for f, v in zip(totals, total_violations, strict=True)
+             if f.pooled_claim is not None and f.rule.severity == "error" and v.waiver is None),
+            ZERO,
+        )
+        problems = waiver_problems(list(self.waivers), used, self.today, {r.id for r in self.pack.rules})
+        return sorted(violations + total_violations, key=order), sum(claims.values(), ZERO) + pooled, problems
+
+    def findings(self, lookup: EntryLookup | None = None) -> list[Violation]:
+        """All findings over the recorded entries, in a stable order."""
+        return self._outcome(lookup)[0]
+
+    def report(
+        self,
+        *,
+        input: InputSummary | None = None,
+        input_errors: Iterable[InputError] = (),
+        lookup: EntryLookup | None = None,
+    ) -> Report:
+        """The report over everything recorded; ``input`` describes the source (a file, or entries)."""
+        violations, clawback, problems = self._outcome(lookup)
+        errors = list(input_errors)
+        if input is None:
+            rejected = len({e.row for e in errors})
+            input = InputSummary(
+                rows_total=len(self.table) + rejected,
+                rows_checked=len(self.table),
+                rows_rejected=rejected,
+                rows_skipped=0,
+            )
+        active = [v for v in violations if v.waiver is None]
+        counts = {s: sum(1 for v in active if v.severity == s) for s in SEVERITY_RANK}
+        return Report(
+            input=input,
+            project=ProjectRef(code=self.project.code, name=self.project.name, grantee=self.project.grantee),
+            pack=PackRef(
+                name=self.pack.name,
+                version=self.pack.version,
+                rules=len(self.pack.active_rules),
+                sha256=self.pack.sha256,
+                layers=[
+                    PackLayerRef(name=layer.name, version=layer.version, path=layer.path, sha256=layer.sha256)
+                    for layer in self.pack.layers
+                ],
+            ),
+            violations=violations,
+            input_errors=sorted(errors, key=lambda e: (e.row, e.column or "")),
+            rules_not_run=self.not_run,
+            waiver_problems=problems,
+            summary=Summary(
+                errors=counts["error"],
+                warnings=counts["warning"],
+                infos=counts["info"],
+                waived=len(violations) - len(active),
+                clawback_total=clawback,
+                spent_total=self._spent,
+            ),
+        )

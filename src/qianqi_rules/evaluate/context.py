@@ -1,0 +1,116 @@
+"""What a rule's condition reads from an entry, built once per entry with caches.
+
+Ledgers repeat themselves — the same categories, payees and descriptions
+come back thousands of times — so the canonical category, the payee's
+matching key and the word-family scan of a description are cached by the
+text they come from.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from ..models import Entry, EntryRecord, Project
+from ..rules.pack import RulePack
+from ..values import format_money_cn, name_key
+
+_CACHE_LIMIT = 100_000
+
+
+class EntryContext:
+    """Builds the evaluation mapping for entries of one project under one pack."""
+
+    def __init__(self, pack: RulePack, project: Project) -> None:
+        self.pack = pack
+        self.project = {
+            "code": project.code,
+            "name": project.name,
+            "grantee": name_key(project.grantee),
+            "start": project.period_start,
+            "end": project.period_end,
+            "budget": dict(project.budget or {}),
+            "staff": {name_key(n) for n in project.staff or ()},
+            "fiscal_funded": {name_key(n) for n in project.fiscal_funded or ()},
+        }
+        self.project_values = {
+            "project.code": project.code,
+            "project.name": project.name,
+            "project.grantee": project.grantee,
+            "project.start": project.period_start.isoformat(),
+            "project.end": project.period_end.isoformat(),
+        }
+        self._categories: dict[str, str | None] = {}
+        self._scans: dict[str, tuple[dict[str, tuple[str, ...]], frozenset[str]]] = {}
+        self._payees: dict[str, str] = {}
+
+    def canonical(self, category: str) -> str | None:
+        try:
+            return self._categories[category]
+        except KeyError:
+            found = self.pack.categories.canonical(category)
+            if len(self._categories) < _CACHE_LIMIT:
+                self._categories[category] = found
+            return found
+
+    def scan(self, text: str) -> tuple[dict[str, tuple[str, ...]], frozenset[str]]:
+        """(family -> words found, the set of families): shared between entries, never mutated."""
+        try:
+            return self._scans[text]
+        except KeyError:
+            found = self.pack.scanner.scan(text)
+            if len(self._scans) >= _CACHE_LIMIT:
+                self._scans.clear()
+            result = self._scans[text] = (found, frozenset(found))
+            return result
+
+    def payee(self, payee: str) -> str:
+        try:
+            return self._payees[payee]
+        except KeyError:
+            key = name_key(payee)
+            if len(self._payees) < _CACHE_LIMIT:
+                self._payees[payee] = key
+            return key
+
+    def build(self, entry: Entry | EntryRecord) -> tuple[dict[str, Any], dict[str, tuple[str, ...]]]:
+        """(the mapping conditions read, the word families found with their words)."""
+        canonical = self.canonical(entry.category)
+        description = entry.description or ""
+        matched, mentions = self.scan(description if canonical is not None else f"{entry.category} {description}")
+        ctx = {
+            "row": Decimal(entry.row),
+            "entry_id": entry.entry_id,
+            "date": entry.date,
+            "voucher_no": entry.voucher_no or "",
+            "category": canonical or entry.category,
+            "category_raw": entry.category,
+            "fundable": canonical is not None,
+            "description": description,
+            "payee": self.payee(entry.payee or ""),
+            "amount": entry.amount,
+            "invoice_no": entry.invoice_no or "",
+            "project_code": entry.project_code or "",
+            "mentions": mentions,
+            "project": self.project,
+        }
+        return ctx, matched
+
+    def message_values(self, entry: Entry | EntryRecord, ctx: dict[str, Any], words: str) -> dict[str, str]:
+        """The values an entry rule's message template may name."""
+        values = {
+            "row": str(entry.row),
+            "entry_id": entry.entry_id,
+            "date": entry.date.isoformat(),
+            "category": ctx["category"],
+            "category_raw": entry.category,
+            "description": entry.description or "",
+            "payee": entry.payee or "",
+            "amount": format_money_cn(entry.amount),
+            "invoice_no": entry.invoice_no or "",
+            "project_code": entry.project_code or "",
+            "voucher_no": entry.voucher_no or "",
+            "matched": words,
+        }
+        values.update(self.project_values)
+        return values

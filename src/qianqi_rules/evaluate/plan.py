@@ -1,0 +1,72 @@
+"""Which rules run on this ledger and project, and which entry rules a category needs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ..ledger.headers import HEADER_ALIASES
+from ..models import Project, RuleNotRun
+from ..rules.pack import Rule, RulePack
+from ..rules.symbols import OPTIONAL_PROJECT_ATTRIBUTES
+
+
+def column_label(column: str) -> str:
+    """``payee`` → ``收款人（payee）``: how a missing column is named to a finance officer."""
+    aliases = HEADER_ALIASES.get(column, (column,))
+    chinese = next((a for a in aliases if not a.isascii()), column)
+    return f"{chinese}（{column}）"
+
+
+class RulePlan:
+    """The active rules split by kind, minus those that cannot run, with a per-category index."""
+
+    def __init__(self, pack: RulePack, project: Project, columns: Iterable[str]) -> None:
+        present = frozenset(columns)
+        self.not_run: list[RuleNotRun] = []
+        runnable: list[Rule] = []
+        for rule in pack.active_rules:
+            reason = self._why_not(rule, project, present)
+            if reason:
+                self.not_run.append(RuleNotRun(rule_id=rule.id, title=rule.title, reason=reason))
+            else:
+                runnable.append(rule)
+        self.entry_rules = tuple(r for r in runnable if r.kind == "entry")
+        self.aggregate_rules = tuple(r for r in runnable if r.kind == "aggregate")
+        self.duplicate_rules = tuple(r for r in runnable if r.kind == "duplicate")
+        self._by_category: dict[str, tuple[Rule, ...]] = {}
+        self._by_mentions: dict[tuple[str, frozenset[str]], tuple[Rule, ...]] = {}
+
+    @staticmethod
+    def _why_not(rule: Rule, project: Project, columns: frozenset[str]) -> str | None:
+        missing = sorted(rule.needs_columns - columns)
+        if missing:
+            return "台账缺少 " + "、".join(column_label(c) for c in missing) + " 列"
+        absent = sorted(a for a in rule.needs_project if getattr(project, a) is None)
+        if absent:
+            return "项目文件未提供 " + "、".join(OPTIONAL_PROJECT_ATTRIBUTES[a] for a in absent)
+        return None
+
+    def _for_category(self, category: str) -> tuple[Rule, ...]:
+        found = self._by_category.get(category)
+        if found is None:
+            found = tuple(r for r in self.entry_rules if r.categories is None or category in r.categories)
+            self._by_category[category] = found
+        return found
+
+    def entry_rules_for(self, category: str, mentions: frozenset[str]) -> tuple[Rule, ...]:
+        """The entry rules that can fire on an entry of this category mentioning these word families.
+
+        A keyword rule whose condition needs a family the entry does not mention
+        cannot be true, so it is not tried (see ``Expression.triggers``).
+        """
+        key = (category, mentions)
+        found = self._by_mentions.get(key)
+        if found is None:
+            found = tuple(
+                r for r in self._for_category(category)
+                if r.when is None or r.when.triggers is None or not r.when.triggers.isdisjoint(mentions)
+            )
+            if len(self._by_mentions) > 50_000:
+                self._by_mentions.clear()
+            self._by_mentions[key] = found
+        return found

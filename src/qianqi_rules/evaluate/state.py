@@ -1,0 +1,140 @@
+"""What rules about totals and repeats remember between entries — compactly.
+
+Per entry the checker keeps three numbers (row, date, amount) in arrays;
+per group a running total and the ordinals of its entries; per duplicate key
+the ordinals that share it.  Entries themselves are kept only where a
+finding needs them, so memory grows with the findings and the groups, not
+with the ledger.  State from several checkers (one per file or process)
+merges by offsetting ordinals.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from array import array
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+ZERO = Decimal(0)
+_CENT = Decimal("0.01")
+_LIMIT = 2**62
+
+
+@dataclass
+class EntryTable:
+    """Row number, date and net amount of every entry seen, by ordinal (the order it was added)."""
+
+    rows: array = field(default_factory=lambda: array("q"))
+    dates: array = field(default_factory=lambda: array("l"))
+    cents: array = field(default_factory=lambda: array("q"))
+    exact: dict[int, Decimal] = field(default_factory=dict)  # amounts that are not whole cents
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def append(self, row: int, date: dt.date, amount: Decimal) -> int:
+        ordinal = len(self.rows)
+        self.rows.append(row)
+        self.dates.append(date.toordinal())
+        scaled = amount.scaleb(2)
+        if scaled == scaled.to_integral_value() and abs(scaled) < _LIMIT:
+            self.cents.append(int(scaled))
+        else:
+            self.cents.append(0)
+            self.exact[ordinal] = amount
+        return ordinal
+
+    def amount(self, ordinal: int) -> Decimal:
+        exact = self.exact.get(ordinal)
+        return exact if exact is not None else Decimal(self.cents[ordinal]).scaleb(-2)
+
+    def order_key(self, ordinal: int) -> tuple[int, int, int]:
+        """Earliest date first, then row, then the order entries were added."""
+        return (self.dates[ordinal], self.rows[ordinal], ordinal)
+
+    def truncate(self, length: int) -> None:
+        """Forget the entries from ordinal ``length`` on (a previewed claim that was not recorded)."""
+        del self.rows[length:]
+        del self.dates[length:]
+        del self.cents[length:]
+        for ordinal in [o for o in self.exact if o >= length]:
+            del self.exact[ordinal]
+
+    def extend(self, other: EntryTable) -> int:
+        """Append another table; returns the offset its ordinals move by."""
+        offset = len(self.rows)
+        self.rows.extend(other.rows)
+        self.dates.extend(other.dates)
+        self.cents.extend(other.cents)
+        for ordinal, amount in other.exact.items():
+            self.exact[ordinal + offset] = amount
+        return offset
+
+
+@dataclass
+class Group:
+    """A group of an aggregate rule: the net total so far and the entries in it."""
+
+    total: Decimal = ZERO
+    ordinals: array = field(default_factory=lambda: array("q"))
+
+
+class GroupTable:
+    """key → :class:`Group`, one table per aggregate rule."""
+
+    def __init__(self) -> None:
+        self.groups: dict[str, Group] = {}
+
+    def add(self, key: str, ordinal: int, amount: Decimal) -> None:
+        group = self.groups.get(key)
+        if group is None:
+            group = self.groups[key] = Group()
+        group.total += amount
+        group.ordinals.append(ordinal)
+
+    def merge(self, other: GroupTable, offset: int) -> None:
+        for key, theirs in other.groups.items():
+            mine = self.groups.get(key)
+            if mine is None:
+                mine = self.groups[key] = Group()
+            mine.total += theirs.total
+            mine.ordinals.extend(o + offset for o in theirs.ordinals)
+
+
+class KeyTable:
+    """key → ordinals sharing it, one table per duplicate rule.
+
+    A key seen once is stored as a bare int (the common case, and the cheap one);
+    a repeated key as a list.
+    """
+
+    def __init__(self) -> None:
+        self.keys: dict[str, int | list[int]] = {}
+
+    def add(self, key: str, ordinal: int) -> list[int] | None:
+        """Record ``ordinal`` under ``key``; returns the ordinals seen before it, if any."""
+        seen = self.keys.get(key)
+        if seen is None:
+            self.keys[key] = ordinal
+            return None
+        if isinstance(seen, int):
+            earlier = [seen]
+            self.keys[key] = [seen, ordinal]
+            return earlier
+        earlier = list(seen)
+        seen.append(ordinal)
+        return earlier
+
+    def get(self, key: str) -> list[int]:
+        seen = self.keys.get(key)
+        if seen is None:
+            return []
+        return [seen] if isinstance(seen, int) else list(seen)
+
+    def repeated(self) -> list[tuple[str, list[int]]]:
+        return [(k, list(v)) for k, v in self.keys.items() if isinstance(v, list)]
+
+    def merge(self, other: KeyTable, offset: int) -> None:
+        for key, theirs in other.keys.items():
+            for ordinal in [theirs] if isinstance(theirs, int) else theirs:
+                self.add(key, ordinal + offset)

@@ -34,3 +34,47 @@ def test_bundled_exemptions(pack) -> None:
     assert "旅游观光" not in scan("智慧景区系统开发")
     assert "本单位人员" not in scan("外聘专家（非本单位）")
     assert "管理费" not in scan("物业管理费")
+
+
+# --- the one-pass scanner against a plain per-family reading of its rules ---------------------
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from qianqi_rules import load_rules  # noqa: E402
+from qianqi_rules.rules.terms import fold  # noqa: E402
+
+PACK = load_rules()
+PHRASES = sorted({p for f in PACK.terms.values() for p in f.words + f.excepts + f.not_followed_by})
+
+
+def oracle(text: str) -> dict[str, tuple[str, ...]]:
+    """Each family on its own: every occurrence of each word, longest per position, filters applied."""
+    folded = fold(text)
+    for mask in PACK.scanner.masks:
+        folded = mask.sub(lambda m: "\x00" * len(m.group()), folded)
+    out = {}
+    for name, family in PACK.terms.items():
+        spans = [(i, i + len(e)) for e in {fold(x) for x in family.excepts}
+                 for i in range(len(folded)) if folded.startswith(e, i)]
+        best: dict[int, str] = {}
+        for word in {fold(w) for w in family.words}:
+            for i in range(len(folded)):
+                end = i + len(word)
+                if not folded.startswith(word, i):
+                    continue
+                if any(folded.startswith(fold(n), end) for n in family.not_followed_by):
+                    continue
+                if any(s < end and i < e for s, e in spans):
+                    continue
+                if len(word) > len(best.get(i, "")):
+                    best[i] = word
+        words = tuple(dict.fromkeys(best[i] for i in sorted(best)))
+        if words:
+            out[name] = words
+    return out
+
+
+@given(st.lists(st.one_of(st.sampled_from(PHRASES), st.text(max_size=3)), max_size=8).map("".join))
+def test_scanner_matches_the_per_family_oracle(text: str) -> None:
+    assert PACK.scanner.scan(text) == oracle(text)

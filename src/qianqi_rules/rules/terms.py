@@ -37,24 +37,66 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower()
 
 
-def _alternation(words: Sequence[str]) -> str:
-    unique = sorted({fold(w) for w in words}, key=len, reverse=True)
-    return "|".join(re.escape(w) for w in unique)
+Index = dict[str, list[tuple[str, tuple[int, ...]]]]
+
+
+def _index(phrases_by_family: Sequence[Sequence[str]]) -> tuple[Index, Index]:
+    """(first two characters -> [(phrase, families)], one-character phrase -> [(phrase, families)]).
+
+    Longest phrases first, so that the first phrase found for a family at a
+    position is its longest one there.
+    """
+    owners: dict[str, list[int]] = {}
+    for index, phrases in enumerate(phrases_by_family):
+        for phrase in {fold(p) for p in phrases}:
+            if phrase:
+                owners.setdefault(phrase, []).append(index)
+    pairs: dict[str, list[tuple[str, tuple[int, ...]]]] = {}
+    singles: dict[str, list[tuple[str, tuple[int, ...]]]] = {}
+    for phrase, families in owners.items():
+        target = singles if len(phrase) == 1 else pairs
+        target.setdefault(phrase[:2], []).append((phrase, tuple(families)))
+    for table in (pairs, singles):
+        for candidates in table.values():
+            candidates.sort(key=lambda item: -len(item[0]))
+    return pairs, singles
+
+
+def _occurrences(text: str, pairs: Index, singles: Index) -> list[tuple[int, str, tuple[int, ...]]]:
+    """Every (position, phrase, families) where an indexed phrase occurs, overlaps included."""
+    found = []
+    pair_get, single_get = pairs.get, singles.get
+    for i in range(len(text)):
+        candidates = pair_get(text[i:i + 2])
+        if candidates:
+            for phrase, families in candidates:
+                if text.startswith(phrase, i):
+                    found.append((i, phrase, families))
+        candidates = single_get(text[i])
+        if candidates:
+            for phrase, families in candidates:
+                found.append((i, phrase, families))
+    return found
 
 
 class TermScanner:
-    """Finds which families an entry's text mentions, and with which words."""
+    """Finds which families an entry's text mentions, and with which words — in one pass.
+
+    Every occurrence of every word counts (overlaps included), except an
+    occurrence that overlaps one of its family's ``except`` phrases or is
+    followed directly by one of its ``not_followed_by`` words.  A family reports
+    the longest of its words at each position, in order of position.
+    """
 
     def __init__(self, families: Mapping[str, TermFamily], masks: Sequence[re.Pattern[str]] = ()) -> None:
         self.families = dict(families)
         self.masks = tuple(masks)
-        self._compiled: list[tuple[str, re.Pattern[str], re.Pattern[str] | None]] = []
-        for name, family in self.families.items():
-            pattern = f"(?:{_alternation(family.words)})"
-            if family.not_followed_by:
-                pattern += f"(?!{_alternation(family.not_followed_by)})"
-            mask = re.compile(_alternation(family.excepts)) if family.excepts else None
-            self._compiled.append((name, re.compile(pattern), mask))
+        self._names = list(self.families)
+        listed = [self.families[n] for n in self._names]
+        self._words = _index([f.words for f in listed])
+        self._excepts = _index([f.excepts for f in listed])
+        self._has_excepts = any(f.excepts for f in listed)
+        self._not_before = [tuple(fold(w) for w in f.not_followed_by) for f in listed]
 
     def scan(self, text: str) -> dict[str, tuple[str, ...]]:
         """family name -> the distinct words found, in order of appearance."""
@@ -62,11 +104,30 @@ class TermScanner:
             return {}
         folded = fold(text)
         for mask in self.masks:
-            folded = mask.sub("\x00", folded)
-        found: dict[str, tuple[str, ...]] = {}
-        for name, pattern, excepts in self._compiled:
-            subject = excepts.sub("\x00", folded) if excepts is not None else folded
-            hits = pattern.findall(subject)
-            if hits:
-                found[name] = tuple(dict.fromkeys(hits))
-        return found
+            folded = mask.sub(lambda m: "\x00" * len(m.group()), folded)
+        hits = _occurrences(folded, *self._words)
+        if not hits:
+            return {}
+        blocked: dict[int, list[tuple[int, int]]] = {}
+        if self._has_excepts:
+            for start, phrase, families in _occurrences(folded, *self._excepts):
+                for family in families:
+                    blocked.setdefault(family, []).append((start, start + len(phrase)))
+        words: dict[int, list[str]] = {}
+        taken: set[tuple[int, int]] = set()
+        for start, word, families in hits:
+            end = start + len(word)
+            for family in families:
+                if (family, start) in taken:
+                    continue  # a longer word of this family already starts here
+                not_before = self._not_before[family]
+                if not_before and folded.startswith(not_before, end):
+                    continue
+                spans = blocked.get(family)
+                if spans and any(s < end and start < e for s, e in spans):
+                    continue
+                taken.add((family, start))
+                found = words.setdefault(family, [])
+                if word not in found:
+                    found.append(word)
+        return {self._names[f]: tuple(ws) for f, ws in sorted(words.items())}

@@ -9,16 +9,18 @@ never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import NoReturn
 
 from . import __version__
 from .authoring import explain, lint, test_pack
-from .errors import QianqiError
-from .pipeline import check_ledger, load_project, load_rules
+from .errors import LedgerFileError, Position, QianqiError
+from .pipeline import check_ledgers, load_project, load_rules
 from .report import RENDERERS
 from .report.authoring import render_explanation, render_lint, render_rules, render_test
 from .values import parse_date
@@ -47,13 +49,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     rules_help = "规则目录（可重复：后面的规则包叠加在前面的之上；默认使用随软件发布的规则包）"
     check = sub.add_parser("check", help="检查一个台账（CSV）", description="按管理办法检查项目台账")
-    check.add_argument("ledger", help="台账 CSV 文件")
+    check.add_argument("ledger", nargs="+", help="台账 CSV 文件（可以写多个，或一个目录：作为同一项目的台账一起检查）")
     check.add_argument("--project", required=True, help="项目文件（YAML）")
     check.add_argument("--rules", action="append", help=rules_help)
     check.add_argument("--waivers", help="豁免文件（YAML）：经批准的例外")
     check.add_argument("--today", type=_date, help="判断豁免是否到期所用的日期（默认今天）")
     check.add_argument("--format", choices=sorted(RENDERERS), default="table", help="输出格式")
     check.add_argument("--output", help="把报告写入文件而不是标准输出")
+    check.add_argument("--jobs", type=int, default=1, help="同时读取几个台账文件（进程数，默认 1）")
 
     lint_cmd = sub.add_parser("lint", help="检查规则文件（不需要台账）",
                               description="检查规则文件的语法、字段、条件、引用和消息模板，一次列出所有问题")
@@ -91,11 +94,50 @@ def _color() -> bool:
     return sys.stdout.isatty()
 
 
+def _ledger_files(arguments: Sequence[str]) -> list[str]:
+    """The files named, with a directory standing for the CSV files in it."""
+    files: list[str] = []
+    for argument in arguments:
+        path = Path(argument)
+        if path.is_dir():
+            found = sorted(str(p) for p in path.iterdir() if p.suffix.lower() == ".csv" and p.is_file())
+            if not found:
+                raise LedgerFileError("目录中没有 .csv 台账文件", position=Position(argument), code="ledger-empty-dir")
+            files.extend(found)
+        else:
+            files.append(argument)
+    return files
+
+
+@contextlib.contextmanager
+def _progress(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on stderr for long checks, only when stderr is a terminal."""
+    if not enabled:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(TextColumn("检查台账"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+                  console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("check", total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
 def _check(args: argparse.Namespace) -> int:
     pack = load_rules(args.rules)
     project = load_project(args.project, pack)
     waivers = load_waivers(args.waivers) if args.waivers else []
-    report = check_ledger(args.ledger, project, pack, waivers=waivers, today=args.today)
+    files = _ledger_files(args.ledger)
+    if args.jobs < 1:
+        raise QianqiError("--jobs 至少为 1", code="bad-arguments")
+    with _progress(sys.stderr.isatty()) as progress:
+        report = check_ledgers(files, project, pack, waivers=waivers, today=args.today, jobs=args.jobs,
+                               sources=(args.rules, args.project), progress=progress)
     text = RENDERERS[args.format](report, color=args.output is None and _color())
     if not _write(text, args.output):
         return EXIT_FAILED

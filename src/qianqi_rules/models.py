@@ -149,11 +149,14 @@ class Violation(_Frozen):
     entries: list[Entry] = Field(default_factory=list)
     evidence: dict[str, Any] = Field(default_factory=dict)
     waiver: WaiverRef | None = None
+    #: when several ledger files are checked as one: the file of each row in ``rows``
+    files: list[str] | None = None
 
 
 class InputError(_Frozen):
     """A ledger row that could not be read; the row is rejected, the rest is checked."""
 
+    file: str | None = None  # set when several ledger files are checked as one
     row: int
     column: str | None = None
     field: str | None = None
@@ -226,6 +229,8 @@ class Report(_Frozen):
     """The result of a check: the contract's JSON report as a typed object."""
 
     input: InputSummary
+    #: when several ledger files are checked as one: each file's own accounting (``input`` adds them up)
+    inputs: list[InputSummary] = Field(default_factory=list)
     project: ProjectRef
     pack: PackRef
     violations: list[Violation]

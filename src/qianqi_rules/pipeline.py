@@ -8,14 +8,18 @@ another's job: the reader never sees rules, the rules never see CSV.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .evaluate import Checker
+from .evaluate.checker import CheckerState
 from .evaluate.findings import EntryLookup
-from .ledger import CsvLedger, RawRow, SkippedRow, read_csv
-from .models import OPTIONAL_FIELDS, Entry, EntryRecord, InputError, InputSummary, Project, Report
+from .ledger import CsvLedger, SkippedRow, read_csv
+from .models import OPTIONAL_FIELDS, Entry, EntryRecord, InputError, InputSummary, Project, Report, RuleNotRun
 from .normalise import RowNormaliser, normalise_mapping
 from .project import load_project as _load_project
 from .rules.pack import RulePack, default_pack, load_packs
@@ -109,16 +113,131 @@ def refetch(ledger: CsvLedger, normalise_row: RowNormaliser, checker: Checker) -
     def lookup(ordinals: Sequence[int]) -> dict[int, Entry | EntryRecord]:
         wanted = {checker.table.rows[o]: o for o in ordinals}
         found: dict[int, Entry | EntryRecord] = {}
-        for item in ledger.rows():
-            if isinstance(item, RawRow) and item.row in wanted:
-                entry = normalise_row(item)
-                if not isinstance(entry, list):
-                    found[wanted[item.row]] = entry
-                if len(found) == len(wanted):
-                    break
+        for item in ledger.cells_at(set(wanted)):
+            entry = normalise_row(item)
+            if not isinstance(entry, list):
+                found[wanted[item.row]] = entry
         return found
 
     return lookup
+
+
+def check_ledgers(
+    paths: Sequence[str | Path],
+    project: Project,
+    pack: RulePack | None = None,
+    *,
+    waivers: Sequence[Waiver] = (),
+    today: dt.date | None = None,
+    jobs: int = 1,
+    sources: tuple[Sequence[str | Path] | None, str | Path] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Report:
+    """Check several CSV files as one ledger of ``project`` (e.g. one export per month).
+
+    Totals and repeated invoices are judged across all files; each finding says
+    which file each of its rows is in.  With ``jobs`` > 1 the files are read in
+    that many processes, which load the pack and project themselves from
+    ``sources = (rule folders or None, project file)``.  The result does not
+    depend on ``jobs``.
+    """
+    names = [str(p) for p in paths]
+    if len(names) == 1:
+        return check_ledger(names[0], project, pack, waivers=waivers, today=today, progress=progress)
+    pack = pack if pack is not None else default_pack()
+    ledgers = [read_csv(name) for name in names]
+    columns = set().union(*(ledger_columns(ledger) for ledger in ledgers))
+    checker = Checker(project, pack, columns=columns, waivers=waivers, today=today, retain_entries=False)
+    checker.sources = names
+    total = sum(ledger.size for ledger in ledgers) or 1
+    parts: list[_Part] = []
+    if jobs > 1 and sources is not None:
+        from concurrent.futures import ProcessPoolExecutor
+
+        rule_paths, project_path = sources
+        start = functools.partial(_start_worker, [str(p) for p in rule_paths] if rule_paths else None, str(project_path))
+        with ProcessPoolExecutor(max_workers=jobs, initializer=start) as pool:
+            done = 0
+            for part, ledger in zip(pool.map(_worker_part, names), ledgers, strict=True):
+                parts.append(part)
+                done += ledger.size
+                if progress is not None:
+                    progress(done, total)
+    else:
+        done = 0
+        for ledger in ledgers:
+            offset = done
+            report = (lambda n, _o=offset: progress(_o + n, total)) if progress is not None else None
+            parts.append(_part(ledger, project, pack, report))
+            done += ledger.size
+    not_run: dict[str, list[str]] = {}
+    errors: list[InputError] = []
+    for index, (ledger, part) in enumerate(zip(ledgers, parts, strict=True)):
+        checker.merge(part.state, file=index)
+        errors.extend(e.model_copy(update={"file": ledger.path}) for e in part.errors)
+        for item in part.not_run:
+            not_run.setdefault(item.rule_id, []).append(f"{ledger.path}: {item.reason}")
+    checker.not_run = [
+        RuleNotRun(rule_id=r.id, title=r.title, reason="；".join(not_run[r.id]))
+        for r in pack.active_rules if r.id in not_run
+    ]
+    summaries = [part.summary for part in parts]
+    combined = InputSummary(
+        path="; ".join(names),
+        sha256=hashlib.sha256("".join(s.sha256 or "" for s in summaries).encode()).hexdigest(),
+        encoding=None,
+        columns={},
+        rows_total=sum(s.rows_total for s in summaries),
+        rows_checked=sum(s.rows_checked for s in summaries),
+        rows_rejected=sum(s.rows_rejected for s in summaries),
+        rows_skipped=sum(s.rows_skipped for s in summaries),
+    )
+
+    def lookup(ordinals: Sequence[int]) -> dict[int, Entry | EntryRecord]:
+        found: dict[int, Entry | EntryRecord] = {}
+        for index, ledger in enumerate(ledgers):
+            mine = [o for o in ordinals if checker.table.files[o] == index]
+            wanted = {checker.table.rows[o]: o for o in mine}
+            normalise_row = RowNormaliser(ledger.headers)
+            for item in ledger.cells_at(set(wanted)):
+                entry = normalise_row(item)
+                if not isinstance(entry, list):
+                    found[wanted[item.row]] = entry
+        return found
+
+    return checker.report(input=combined, input_errors=errors, lookup=lookup, inputs=summaries)
+
+
+@dataclass
+class _Part:
+    """One file's share of a multi-file check, as a worker process sends it back."""
+
+    summary: InputSummary
+    errors: list[InputError]
+    not_run: list[RuleNotRun]
+    state: CheckerState
+
+
+def _part(
+    ledger: CsvLedger, project: Project, pack: RulePack, progress: Callable[[int], None] | None = None
+) -> _Part:
+    checker = Checker(project, pack, columns=ledger_columns(ledger), retain_entries=False)
+    summary, errors, _ = feed(ledger, checker, (lambda n, _t: progress(n)) if progress is not None else None)
+    return _Part(summary, errors, checker.not_run, checker.state())
+
+
+_WORKER: dict[str, Any] = {}
+
+
+def _start_worker(rule_paths: list[str] | None, project_path: str) -> None:
+    """Each worker process loads the pack and project itself (compiled rules do not pickle)."""
+    pack = load_rules(rule_paths)
+    _WORKER["pack"] = pack
+    _WORKER["project"] = load_project(project_path, pack)
+
+
+def _worker_part(path: str) -> _Part:
+    return _part(read_csv(path), _WORKER["project"], _WORKER["pack"])
 
 
 def check_entries(

@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 
 from qianqi_rules import load_project, load_rules
 from qianqi_rules.evaluate.context import EntryContext
+from qianqi_rules.ledger.rows import RawRow
 from qianqi_rules.models import Entry
 from qianqi_rules.normalise import RowNormaliser, normalise_row
-from qianqi_rules.ledger.rows import RawRow
 
 PACK = load_rules()
 PROJECT = load_project(Path(__file__).parent.parent / "data" / "project.yaml", PACK)
@@ -83,3 +83,15 @@ def test_fast_normaliser_agrees_with_the_reference(values: dict[str, str]) -> No
     else:
         assert not isinstance(fast, list)
         assert Entry.model_validate(fast._asdict() if hasattr(fast, "_asdict") else fast.model_dump()) == slow
+
+
+def test_whole_reports_are_identical_with_rule_engine_evaluation() -> None:
+    from qianqi_rules import check_ledger
+
+    data = Path(__file__).parent.parent / "data"
+    for name, project_file in (("ledger_bom.csv", "project.yaml"), ("labelled/x_device.csv", "labelled/x_project.yaml"),
+                               ("labelled/y_graphene.csv", "labelled/y_project.yaml")):
+        project = load_project(data / project_file, PACK)
+        fast = check_ledger(data / name, project, PACK, today=dt.date(2026, 1, 1))
+        slow = check_ledger(data / name, project, PACK.reference(), today=dt.date(2026, 1, 1))
+        assert fast.to_json() == slow.to_json()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -42,6 +43,26 @@ from .context import EntryContext
 from .findings import SEVERITY_RANK, EntryLookup, Finding, display, order, row_claims, to_violations, waive
 from .plan import RulePlan
 from .state import ZERO, EntryTable, GroupTable, KeyTable
+
+
+@dataclass
+class CheckerState:
+    """A checker's recorded state in picklable form (findings carry rule ids, not rules)."""
+
+    table: EntryTable
+    findings: list[tuple[Any, ...]]
+    groups: dict[str, GroupTable]
+    keys: dict[str, KeyTable]
+    held: dict[int, Entry | EntryRecord]
+    entries: list[Entry | EntryRecord] | None
+    spent: Decimal
+
+
+def row_list(rows: Sequence[int], shown: int = 12) -> str:
+    """Rows for a message: all of a few, or the first ones and how many in all (the finding lists every row)."""
+    if len(rows) <= shown:
+        return "、".join(str(r) for r in rows)
+    return "、".join(str(r) for r in rows[:shown]) + f" 等共 {len(rows)} 行"
 
 
 class Checker:
@@ -81,6 +102,8 @@ class Checker:
         self._groups = {rule.id: GroupTable() for rule in self.plan.aggregate_rules}
         self._keys = {rule.id: KeyTable() for rule in self.plan.duplicate_rules}
         self._spent = ZERO
+        #: the ledger files being checked as one (empty: one file, or entries from Python)
+        self.sources: list[str] = []
 
     # ------------------------------------------------------------------ evaluating one entry
     @staticmethod
@@ -218,7 +241,7 @@ class Checker:
                     if found.pooled_claim is not None:
                         found.pooled_claim = min(found.pooled_claim, max(item.amount, ZERO))
                     findings.append(found)
-            violations = to_violations(findings, self.table, self._lookup_entries)
+            violations = to_violations(findings, self.table, self._lookup_entries, self.sources)
         finally:
             self.table.truncate(ordinal)
         if commit:
@@ -242,7 +265,7 @@ class Checker:
         values = {
             "key": key,
             "count": str(len(ordered)),
-            "rows": "、".join(str(r) for r in rows),
+            "rows": row_list(rows),
             "first_row": str(table.rows[first]),
             "total": format_money_cn(total),
             "repeats": format_money_cn(repeat_total),
@@ -276,7 +299,7 @@ class Checker:
             "limit": format_money_cn(limit) if limit is not None else "",
             "excess": format_money_cn(excess),
             "count": str(len(ordinals)),
-            "rows": "、".join(str(r) for r in rows),
+            "rows": row_list(rows),
             **self.context.project_values,
         }
         evidence: dict[str, Any] = {"key": key, "total": format_money(total), "count": len(ordinals)}
@@ -289,21 +312,38 @@ class Checker:
                        pooled_claim=pooled, with_entries=False)
 
     # ------------------------------------------------------------------ merging and reporting
-    def merge(self, other: Checker) -> None:
-        """Add another checker's state (same project and pack, e.g. another file of the ledger)."""
-        offset = self.table.extend(other.table)
-        self._spent += other._spent
+    def state(self) -> CheckerState:
+        """Everything this checker has recorded, picklable: to merge into a checker in another process."""
+        return CheckerState(
+            table=self.table,
+            findings=[f.to_wire() for f in self._findings],
+            groups=self._groups,
+            keys=self._keys,
+            held=self._held,
+            entries=self._entries,
+            spent=self._spent,
+        )
+
+    def merge(self, other: Checker | CheckerState, *, file: int | None = None) -> None:
+        """Add another checker's state (same project and pack): another part of the same ledger.
+
+        ``file`` is the index, in :attr:`sources`, of the ledger file the other state came from.
+        """
+        state = other.state() if isinstance(other, Checker) else other
+        offset = self.table.extend(state.table, file)
+        self._spent += state.spent
         if self._entries is not None:
-            if other._entries is None:
+            if state.entries is None:
                 self._entries = None
             else:
-                self._entries.extend(other._entries)
-        self._held.update({o + offset: e for o, e in other._held.items()})
-        self._findings.extend(f.offset(offset) for f in other._findings)
-        for rule_id, groups in other._groups.items():
-            self._groups[rule_id].merge(groups, offset)
-        for rule_id, keys in other._keys.items():
-            self._keys[rule_id].merge(keys, offset)
+                self._entries.extend(state.entries)
+        self._held.update({o + offset: e for o, e in state.held.items()})
+        rules = {rule.id: rule for rule in self.pack.rules}
+        self._findings.extend(Finding.from_wire(w, rules, offset) for w in state.findings)
+        for rule_id, groups in state.groups.items():
+            self._groups.setdefault(rule_id, GroupTable()).merge(groups, offset)
+        for rule_id, keys in state.keys.items():
+            self._keys.setdefault(rule_id, KeyTable()).merge(keys, offset)
 
     def _lookup_entries(self, ordinals: Sequence[int]) -> dict[int, Entry | EntryRecord]:
         found = {o: self._held[o] for o in ordinals if o in self._held}
@@ -324,7 +364,7 @@ class Checker:
             for key, ordinals in self._keys[rule.id].repeated():
                 findings.append(self._duplicate_finding(rule, key, ordinals, self._held))
         used: set[int] = set()
-        violations = waive(to_violations(findings, self.table, fetch), self.waivers, self.today, used)
+        violations = waive(to_violations(findings, self.table, fetch, self.sources), self.waivers, self.today, used)
         claims = row_claims(findings, violations, self.table)
         totals: list[Finding] = []
         for rule in self.plan.aggregate_rules:
@@ -333,7 +373,7 @@ class Checker:
                 found = self._aggregate_finding(rule, key, group.total, group.ordinals, recovered)
                 if found is not None:
                     totals.append(found)
-        total_violations = waive(to_violations(totals, self.table, None), self.waivers, self.today, used)
+        total_violations = waive(to_violations(totals, self.table, None, self.sources), self.waivers, self.today, used)
         pooled = sum(
             (f.pooled_claim for f, v in zip(totals, total_violations, strict=True)
              if f.pooled_claim is not None and f.rule.severity == "error" and v.waiver is None),
@@ -352,6 +392,7 @@ class Checker:
         input: InputSummary | None = None,
         input_errors: Iterable[InputError] = (),
         lookup: EntryLookup | None = None,
+        inputs: Sequence[InputSummary] = (),
     ) -> Report:
         """The report over everything recorded; ``input`` describes the source (a file, or entries)."""
         violations, clawback, problems = self._outcome(lookup)
@@ -368,6 +409,7 @@ class Checker:
         counts = {s: sum(1 for v in active if v.severity == s) for s in SEVERITY_RANK}
         return Report(
             input=input,
+            inputs=list(inputs),
             project=ProjectRef(code=self.project.code, name=self.project.name, grantee=self.project.grantee),
             pack=PackRef(
                 name=self.pack.name,
@@ -380,7 +422,7 @@ class Checker:
                 ],
             ),
             violations=violations,
-            input_errors=sorted(errors, key=lambda e: (e.row, e.column or "")),
+            input_errors=sorted(errors, key=lambda e: (e.file or "", e.row, e.column or "")),
             rules_not_run=self.not_run,
             waiver_problems=problems,
             summary=Summary(

@@ -27,7 +27,7 @@ SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 EntryLookup = Callable[[Sequence[int]], Mapping[int, Entry | EntryRecord]]
 
 
-@dataclass
+@dataclass(slots=True)
 class Finding:
     """One rule firing on one entry or on a group of entries."""
 
@@ -41,12 +41,21 @@ class Finding:
     pooled_claim: Decimal | None = None  # an aggregate's claim, not tied to one row
     with_entries: bool = True  # totals list their rows, not every entry in them
 
-    def offset(self, by: int) -> Finding:
-        """The same finding with ordinals moved by ``by`` (when merging checkers)."""
-        return Finding(
-            self.rule, tuple(o + by for o in self.ordinals), self.message, self.amount,
+    def to_wire(self, by: int = 0) -> tuple[Any, ...]:
+        """A picklable form (the rule by id), ordinals moved by ``by``: for sending between processes."""
+        return (
+            self.rule.id, tuple(o + by for o in self.ordinals), self.message, self.amount,
             {o + by: c for o, c in self.claims.items()}, self.evidence,
             {o + by: e for o, e in self.entries.items()}, self.pooled_claim, self.with_entries,
+        )
+
+    @classmethod
+    def from_wire(cls, wire: tuple[Any, ...], rules: Mapping[str, Rule], by: int = 0) -> Finding:
+        rule_id, ordinals, message, amount, claims, evidence, entries, pooled, with_entries = wire
+        return cls(
+            rules[rule_id], tuple(o + by for o in ordinals), message, amount,
+            {o + by: c for o, c in claims.items()}, evidence,
+            {o + by: e for o, e in entries.items()}, pooled, with_entries,
         )
 
 
@@ -62,17 +71,22 @@ def display(value: Any) -> Any:
 
 
 def order(v: Violation) -> tuple[Any, ...]:
-    return (v.rows[0] if v.rows else 0, SEVERITY_RANK[v.severity], v.rule_id, v.rows)
+    return (v.files[0] if v.files else "", v.rows[0] if v.rows else 0, SEVERITY_RANK[v.severity], v.rule_id, v.rows)
 
 
-def to_violations(findings: Sequence[Finding], table: EntryTable, lookup: EntryLookup | None) -> list[Violation]:
-    """Violations for ``findings``, fetching (in one go) the entries they do not hold."""
+def to_violations(
+    findings: Sequence[Finding], table: EntryTable, lookup: EntryLookup | None, sources: Sequence[str] = ()
+) -> list[Violation]:
+    """Violations for ``findings``, fetching (in one go) the entries they do not hold.
+
+    With several ledger files (``sources``), each violation says which file each of its rows is in.
+    """
     wanted = sorted({o for f in findings if f.with_entries for o in f.ordinals if o not in f.entries})
     fetched = dict(lookup(wanted)) if lookup is not None and wanted else {}
     out = []
     for f in findings:
         rule = f.rule
-        ordered = sorted(f.ordinals, key=lambda o: (table.rows[o], o))
+        ordered = sorted(f.ordinals, key=lambda o: (table.files[o], table.rows[o], o))
         entries: list[Entry] = []
         if f.with_entries:
             for o in ordered:
@@ -95,6 +109,7 @@ def to_violations(findings: Sequence[Finding], table: EntryTable, lookup: EntryL
                 clawback=claim,
                 entries=entries,
                 evidence=f.evidence,
+                files=[sources[table.files[o]] for o in ordered] if len(sources) > 1 else None,
             )
         )
     return out

@@ -27,14 +27,16 @@ class EntryTable:
     rows: array = field(default_factory=lambda: array("q"))
     dates: array = field(default_factory=lambda: array("l"))
     cents: array = field(default_factory=lambda: array("q"))
+    files: array = field(default_factory=lambda: array("H"))  # which ledger file (several may be checked as one)
     exact: dict[int, Decimal] = field(default_factory=dict)  # amounts that are not whole cents
 
     def __len__(self) -> int:
         return len(self.rows)
 
-    def append(self, row: int, date: dt.date, amount: Decimal) -> int:
+    def append(self, row: int, date: dt.date, amount: Decimal, file: int = 0) -> int:
         ordinal = len(self.rows)
         self.rows.append(row)
+        self.files.append(file)
         self.dates.append(date.toordinal())
         scaled = amount.scaleb(2)
         if scaled == scaled.to_integral_value() and abs(scaled) < _LIMIT:
@@ -48,22 +50,24 @@ class EntryTable:
         exact = self.exact.get(ordinal)
         return exact if exact is not None else Decimal(self.cents[ordinal]).scaleb(-2)
 
-    def order_key(self, ordinal: int) -> tuple[int, int, int]:
-        """Earliest date first, then row, then the order entries were added."""
-        return (self.dates[ordinal], self.rows[ordinal], ordinal)
+    def order_key(self, ordinal: int) -> tuple[int, int, int, int]:
+        """Earliest date first, then file, then row, then the order entries were added."""
+        return (self.dates[ordinal], self.files[ordinal], self.rows[ordinal], ordinal)
 
     def truncate(self, length: int) -> None:
         """Forget the entries from ordinal ``length`` on (a previewed claim that was not recorded)."""
         del self.rows[length:]
+        del self.files[length:]
         del self.dates[length:]
         del self.cents[length:]
         for ordinal in [o for o in self.exact if o >= length]:
             del self.exact[ordinal]
 
-    def extend(self, other: EntryTable) -> int:
-        """Append another table; returns the offset its ordinals move by."""
+    def extend(self, other: EntryTable, file: int | None = None) -> int:
+        """Append another table (all of it from ledger ``file`` when given); returns the ordinal offset."""
         offset = len(self.rows)
         self.rows.extend(other.rows)
+        self.files.extend(array("H", [file]) * len(other.rows) if file is not None else other.files)
         self.dates.extend(other.dates)
         self.cents.extend(other.cents)
         for ordinal, amount in other.exact.items():
@@ -105,14 +109,24 @@ class KeyTable:
     """key → ordinals sharing it, one table per duplicate rule.
 
     A key seen once is stored as a bare int (the common case, and the cheap one);
-    a repeated key as a list.
+    a repeated key as a list.  An all-digit key (most invoice numbers) is kept
+    as an int, which takes half the memory of the text.
     """
 
     def __init__(self) -> None:
-        self.keys: dict[str, int | list[int]] = {}
+        self.keys: dict[str | int, int | list[int]] = {}
+
+    @staticmethod
+    def _compact(key: str) -> str | int:
+        return int(key) if key.isdigit() and key.isascii() and not key.startswith("0") else key
+
+    @staticmethod
+    def _text(key: str | int) -> str:
+        return key if isinstance(key, str) else str(key)
 
     def add(self, key: str, ordinal: int) -> list[int] | None:
         """Record ``ordinal`` under ``key``; returns the ordinals seen before it, if any."""
+        key = self._compact(key)  # type: ignore[assignment]
         seen = self.keys.get(key)
         if seen is None:
             self.keys[key] = ordinal
@@ -126,15 +140,15 @@ class KeyTable:
         return earlier
 
     def get(self, key: str) -> list[int]:
-        seen = self.keys.get(key)
+        seen = self.keys.get(self._compact(key))
         if seen is None:
             return []
         return [seen] if isinstance(seen, int) else list(seen)
 
     def repeated(self) -> list[tuple[str, list[int]]]:
-        return [(k, list(v)) for k, v in self.keys.items() if isinstance(v, list)]
+        return [(self._text(k), list(v)) for k, v in self.keys.items() if isinstance(v, list)]
 
     def merge(self, other: KeyTable, offset: int) -> None:
         for key, theirs in other.keys.items():
             for ordinal in [theirs] if isinstance(theirs, int) else theirs:
-                self.add(key, ordinal + offset)
+                self.add(self._text(key), ordinal + offset)

@@ -176,6 +176,19 @@ class CsvLedger:
                     code="ledger-csv",
                 ) from None
 
+    def cells_at(self, wanted: set[int]) -> Iterator[RawRow]:
+        """The rows numbered in ``wanted``, as raw rows, reading no further than the last of them."""
+        remaining = set(wanted)
+        if not remaining:
+            return
+        with _open_text(self.path, self.encoding) as stream:
+            for row, cells in enumerate(csv.reader(stream, delimiter=self.delimiter, strict=False), start=1):
+                if row in remaining:
+                    remaining.discard(row)
+                    yield RawRow(row, {field: cells[i] if i < len(cells) else "" for field, i in self.columns.items()})
+                    if not remaining:
+                        return
+
     def _classify(
         self, row: int, cells: list[str], width: int, category_index: int, description_index: int | None
     ) -> Row:

@@ -15,7 +15,7 @@ import hashlib
 import importlib.resources
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -141,6 +141,23 @@ class RulePack:
             if rule.id == rule_id:
                 return rule
         raise KeyError(rule_id)
+
+    def reference(self) -> RulePack:
+        """The same pack, evaluated by rule-engine's own evaluator instead of compiled closures.
+
+        Slow; it exists so that tests and benchmarks can show the compiled path
+        gives identical findings.
+        """
+
+        def plain(rule: Rule) -> Rule:
+            changes = {
+                name: replace(expression, closure=None)
+                for name in ("when", "where", "group_by", "limit", "key")
+                if (expression := getattr(rule, name)) is not None
+            }
+            return replace(rule, **changes)
+
+        return replace(self, rules=tuple(plain(r) for r in self.rules))
 
 
 def bundled_pack_path() -> Path:

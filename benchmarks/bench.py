@@ -1,0 +1,177 @@
+"""Benchmark: a large synthetic ledger through the check, against baselines measured in the same run.
+
+    python benchmarks/bench.py [--rows 200000] [--memory-rows 1000000]
+
+Reports rows per second, time relative to a bare csv.reader pass over the same
+file, the speed-up of compiled conditions over rule-engine's ``Rule.matches``
+on the same rules and entries, whether both give identical findings, and peak
+memory (each memory figure from a fresh process).  Ratios, not timings, are
+what to compare between machines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE))
+
+from synthetic import write_ledger, write_project  # noqa: E402
+
+from qianqi_rules import check_ledger, load_project, load_rules  # noqa: E402
+from qianqi_rules.evaluate.context import EntryContext  # noqa: E402
+from qianqi_rules.ledger import RawRow, read_csv  # noqa: E402
+from qianqi_rules.normalise import RowNormaliser  # noqa: E402
+
+
+def best_of(runs: int, fn) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def bare_csv_pass(path: Path) -> None:
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        for _ in csv.reader(f):
+            pass
+
+
+def condition_loops(path: Path, project_path: Path, sample: int) -> tuple[float, float, int]:
+    """Seconds per (rule, entry) for Rule.matches and for the compiled closures, same rules, same contexts."""
+    pack = load_rules()
+    project = load_project(project_path, pack)
+    context = EntryContext(pack, project)
+    ledger = read_csv(path)
+    normalise = RowNormaliser(ledger.headers)
+    contexts = []
+    for item in ledger.rows():
+        if isinstance(item, RawRow):
+            entry = normalise(item)
+            if not isinstance(entry, list):
+                ctx, _ = context.build(entry)
+                contexts.append({**ctx, "mentions": set(ctx["mentions"])})
+        if len(contexts) >= sample:
+            break
+    conditions = [r.when for r in pack.active_rules if r.kind == "entry"]
+    engine = [c.rule for c in conditions]
+    compiled = [c.closure for c in conditions]
+    start = time.perf_counter()
+    for ctx in contexts:
+        for rule in engine:
+            rule.matches(ctx)
+    slow = time.perf_counter() - start
+    start = time.perf_counter()
+    for ctx in contexts:
+        for fn in compiled:
+            fn(ctx)
+    fast = time.perf_counter() - start
+    pairs = len(contexts) * len(conditions)
+    return slow / pairs, fast / pairs, len(conditions)
+
+
+MEMORY_SCRIPT = """
+import resource, sys
+from qianqi_rules import check_ledger, load_project, load_rules
+
+def peak_kb():
+    # VmHWM is this process's own high-water mark; ru_maxrss would include the parent's before exec
+    try:
+        for line in open("/proc/self/status"):
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+pack = load_rules(); project = load_project(sys.argv[2], pack)
+if sys.argv[1] != "-":
+    report = check_ledger(sys.argv[1], project, pack)
+    print(len(report.violations), file=sys.stderr)
+print(peak_kb())
+"""
+
+
+def peak_rss_mb(ledger: str, project: Path) -> tuple[float, int]:
+    """Peak resident memory of a fresh process checking ``ledger`` ("-": only loading), and its findings."""
+    out = subprocess.run([sys.executable, "-c", MEMORY_SCRIPT, ledger, str(project)], capture_output=True,
+                         text=True, check=True)
+    findings = int(out.stderr.strip() or 0)
+    return int(out.stdout.strip()) / 1024, findings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=200_000)
+    parser.add_argument("--memory-rows", type=int, default=1_000_000, help="0 to skip the memory run")
+    parser.add_argument("--sample", type=int, default=2_000, help="entries for the Rule.matches comparison")
+    parser.add_argument("--out", type=Path, default=HERE / "out")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    ledger, project_path = args.out / f"ledger_{args.rows}.csv", args.out / "project.yaml"
+    write_project(project_path)
+    if not ledger.exists():
+        write_ledger(ledger, args.rows)
+    pack = load_rules()
+    project = load_project(project_path, pack)
+
+    bare = best_of(3, lambda: bare_csv_pass(ledger))
+    report = None
+
+    def run() -> None:
+        nonlocal report
+        report = check_ledger(ledger, project, pack)
+
+    full = best_of(2, run)
+    assert report is not None
+    slow, fast, conditions = condition_loops(ledger, project_path, args.sample)
+
+    same_rows = min(args.rows, 20_000)
+    small = args.out / f"ledger_{same_rows}.csv"
+    if not small.exists():
+        write_ledger(small, same_rows, seed=11)
+    identical = (check_ledger(small, project, pack).to_json()
+                 == check_ledger(small, project, pack.reference()).to_json())
+
+    results = {
+        "machine": {"python": platform.python_version(), "platform": platform.platform(),
+                    "processor": platform.processor() or platform.machine()},
+        "rows": args.rows,
+        "violations": len(report.violations),
+        "bare_csv_pass_s": round(bare, 3),
+        "check_s": round(full, 3),
+        "rows_per_second": round(args.rows / full),
+        "check_vs_bare_csv": round(full / bare, 1),
+        "entry_conditions": conditions,
+        "rule_matches_us_per_condition": round(slow * 1e6, 2),
+        "compiled_us_per_condition": round(fast * 1e6, 3),
+        "compiled_speedup": round(slow / fast, 1),
+        "identical_findings_rows": same_rows,
+        "identical_findings": identical,
+    }
+    if args.memory_rows:
+        big = args.out / f"ledger_{args.memory_rows}.csv"
+        if not big.exists():
+            write_ledger(big, args.memory_rows, seed=13)
+        results["memory_rows"] = args.memory_rows
+        results["peak_rss_mb_idle"] = round(peak_rss_mb("-", project_path)[0], 1)
+        peak, findings = peak_rss_mb(str(big), project_path)
+        results["peak_rss_mb_check"] = round(peak, 1)
+        results["memory_run_findings"] = findings
+    (args.out / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+    width = max(len(k) for k in results)
+    for key, value in results.items():
+        print(f"{key:<{width}}  {value}")
+
+
+if __name__ == "__main__":
+    main()

@@ -26,10 +26,14 @@ SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
 LEDGER_FIELDS = (
     "entry_id", "date", "voucher_no", "category", "description", "payee",
     "amount", "credit", "invoice_no", "project_code",
+    "persons", "days", "title", "consult_mode", "conference_class", "training_class", "city", "hours",
 )
 REQUIRED_FIELDS = ("date", "category", "amount")
-#: Fields an entry may lack; a rule needing a missing one does not run.
-OPTIONAL_FIELDS = ("voucher_no", "description", "payee", "invoice_no", "project_code")
+#: Text fields an entry may lack; a rule needing a missing one does not run.
+OPTIONAL_TEXT_FIELDS = ("voucher_no", "description", "payee", "invoice_no", "project_code")
+#: Fields the Article 6 standards read (a standard check runs only where they are filled).
+STANDARD_FIELDS = ("persons", "days", "title", "consult_mode", "conference_class", "training_class", "city", "hours")
+OPTIONAL_FIELDS = OPTIONAL_TEXT_FIELDS + STANDARD_FIELDS
 
 
 class _Frozen(BaseModel):
@@ -55,6 +59,14 @@ class Entry(_Frozen):
     voucher_no: str | None = None
     invoice_no: str | None = None
     project_code: str | None = None
+    persons: int | None = None
+    days: Decimal | None = None
+    title: str | None = None
+    consult_mode: str | None = None
+    conference_class: str | None = None
+    training_class: str | None = None
+    city: str | None = None
+    hours: Decimal | None = None
 
 
 class EntryRecord(NamedTuple):
@@ -74,6 +86,14 @@ class EntryRecord(NamedTuple):
     voucher_no: str | None = None
     invoice_no: str | None = None
     project_code: str | None = None
+    persons: int | None = None
+    days: Decimal | None = None
+    title: str | None = None
+    consult_mode: str | None = None
+    conference_class: str | None = None
+    training_class: str | None = None
+    city: str | None = None
+    hours: Decimal | None = None
 
     def to_entry(self) -> Entry:
         return Entry.model_construct(**self._asdict())
@@ -149,6 +169,8 @@ class Violation(_Frozen):
     entries: list[Entry] = Field(default_factory=list)
     evidence: dict[str, Any] = Field(default_factory=dict)
     waiver: WaiverRef | None = None
+    #: further articles the finding rests on (a standard overrun: Article 6 and the category's Article 10 item)
+    see_also: list[Citation] = Field(default_factory=list)
     #: when several ledger files are checked as one: the file of each row in ``rows``
     files: list[str] | None = None
 
@@ -171,6 +193,16 @@ class RuleNotRun(_Frozen):
     rule_id: str
     title: str
     reason: str
+
+
+class StandardGap(_Frozen):
+    """Entries a standards check could not judge, and why (never a guessed default)."""
+
+    rule_id: str
+    title: str
+    reason: str
+    rows: list[int]
+    files: list[str] | None = None
 
 
 class InputSummary(_Frozen):
@@ -236,6 +268,7 @@ class Report(_Frozen):
     violations: list[Violation]
     input_errors: list[InputError]
     rules_not_run: list[RuleNotRun]
+    standards_unchecked: list[StandardGap] = Field(default_factory=list)
     waiver_problems: list[WaiverProblem] = Field(default_factory=list)
     summary: Summary
 

@@ -16,9 +16,41 @@ from typing import Any
 
 from .ledger.rows import RawRow
 from .models import LEDGER_FIELDS, OPTIONAL_FIELDS, Entry, EntryRecord, InputError
-from .values import clean_code, normalise_text, parse_amount, to_date, to_decimal
+from .values import clean_code, normalise_text, parse_amount, parse_count, parse_quantity, to_date, to_decimal
 
 _CODE_FIELDS = ("voucher_no", "invoice_no", "project_code")
+
+
+def _count(value: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value <= 0:
+            raise ValueError(f"人数 {value} 应大于 0")
+        return value
+    if isinstance(value, str):
+        return parse_count(value)
+    raise ValueError(f"人数的类型 {type(value).__name__} 无法识别")
+
+
+def _quantity(what: str) -> Callable[[Any], Decimal]:
+    def parse(value: Any) -> Decimal:
+        if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+            number = Decimal(value)
+            if not number.is_finite() or number <= 0:
+                raise ValueError(f"{what} {value} 应大于 0")
+            return number
+        if isinstance(value, str):
+            return parse_quantity(value, what)
+        raise ValueError(f"{what}的类型 {type(value).__name__} 无法识别（不能是浮点数）")
+
+    return parse
+
+
+#: numeric standards columns and how a cell becomes a value
+_NUMBER_FIELDS: dict[str, Callable[[Any], Any]] = {
+    "persons": _count,
+    "days": _quantity("天数"),
+    "hours": _quantity("学时"),
+}
 
 
 def _is_empty(value: Any) -> bool:
@@ -78,12 +110,21 @@ def _build(
                 break
         amount = total
 
-    optional: dict[str, str | None] = {}
+    optional: dict[str, Any] = {}
     for field in OPTIONAL_FIELDS:
         if field not in present:
             optional[field] = None
             continue
         value = values.get(field)
+        if field in _NUMBER_FIELDS:
+            if _is_empty(value):
+                optional[field] = None
+                continue
+            try:
+                optional[field] = _NUMBER_FIELDS[field](value)
+            except ValueError as exc:
+                fail(field, "bad-number", str(exc))
+            continue
         if value is None:
             optional[field] = ""
         elif not isinstance(value, (str, int)) or isinstance(value, bool):
@@ -151,7 +192,8 @@ class RowNormaliser:
         self._dates: dict[str, Any] = {}
         self._texts: dict[str, str] = {}
         self._codes: dict[str, str] = {}
-        self._optional = [(f, f in _CODE_FIELDS) for f in OPTIONAL_FIELDS if f in headers]
+        self._optional = [(f, f in _CODE_FIELDS) for f in OPTIONAL_FIELDS if f in headers and f not in _NUMBER_FIELDS]
+        self._numbers = [f for f in _NUMBER_FIELDS if f in headers]
 
     def _miss(self, cache: dict[str, Any], text: str, parse: Callable[[str], Any]) -> Any:
         value = parse(text)
@@ -177,13 +219,20 @@ class RowNormaliser:
                 amount = _fast_amount(debit)
         except (ValueError, KeyError):
             return normalise_row(raw, self.headers)
-        fields: dict[str, str] = {}
+        fields: dict[str, Any] = {}
         for field, is_code in self._optional:
             cell = values[field]
             if is_code:
                 fields[field] = self._codes.get(cell) or self._miss(self._codes, cell, clean_code)
             else:
                 fields[field] = texts[cell] if cell in texts else self._miss(texts, cell, normalise_text)
+        for field in self._numbers:
+            cell = values[field]
+            if cell.strip():
+                try:
+                    fields[field] = _NUMBER_FIELDS[field](cell)
+                except ValueError:
+                    return normalise_row(raw, self.headers)
         entry_id = values.get("entry_id", "")
         return EntryRecord(
             raw.row,

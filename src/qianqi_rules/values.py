@@ -143,3 +143,25 @@ def name_key(value: str) -> str:
 def clean_code(value: str) -> str:
     """Project, invoice and voucher codes compare without spaces, Excel's apostrophe or case."""
     return normalise_name(value).lstrip("'").upper()
+
+
+_COUNT_UNITS = re.compile(r"(人次|人|名|位)$")
+_QUANTITY_UNITS = re.compile(r"(学时|课时|小时|天|日|晚|夜)$")
+
+
+def parse_count(text: str) -> int:
+    """A number of people: ``3``, ``3人``, ``12名``.  Must be a whole number above zero."""
+    s = _COUNT_UNITS.sub("", re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)))
+    if not s.isdigit() or int(s) <= 0:
+        raise ValueError(f"人数“{text.strip()}”应是大于 0 的整数")
+    return int(s)
+
+
+def parse_quantity(text: str, what: str = "数量") -> Decimal:
+    """Days or hours: ``2``, ``0.5``, ``2天``, ``半天``, ``4学时``.  Must be above zero."""
+    s = _QUANTITY_UNITS.sub("", re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)))
+    if s in ("半", "半天"):
+        return Decimal("0.5")
+    if not re.fullmatch(r"\d+(\.\d+)?", s) or Decimal(s) <= 0:
+        raise ValueError(f"{what}“{text.strip()}”应是大于 0 的数")
+    return Decimal(s)

@@ -30,6 +30,7 @@ from ..models import (
     Project,
     ProjectRef,
     Report,
+    StandardGap,
     Summary,
     Violation,
     WaiverProblem,
@@ -40,6 +41,7 @@ from ..rules.templates import render
 from ..values import format_money, format_money_cn
 from ..waivers import Waiver, waiver_problems
 from .context import EntryContext
+from ..rules.standards import judge
 from .findings import SEVERITY_RANK, EntryLookup, Finding, display, order, row_claims, to_violations, waive
 from .plan import RulePlan
 from .state import ZERO, EntryTable, GroupTable, KeyTable
@@ -56,6 +58,7 @@ class CheckerState:
     held: dict[int, Entry | EntryRecord]
     entries: list[Entry | EntryRecord] | None
     spent: Decimal
+    gaps: dict[tuple[str, str], list[int]]
 
 
 def row_list(rows: Sequence[int], shown: int = 12) -> str:
@@ -102,6 +105,7 @@ class Checker:
         self._groups = {rule.id: GroupTable() for rule in self.plan.aggregate_rules}
         self._keys = {rule.id: KeyTable() for rule in self.plan.duplicate_rules}
         self._spent = ZERO
+        self._gaps: dict[tuple[str, str], list[int]] = {}  # (rule id, reason) -> ordinals not judged
         #: the ledger files being checked as one (empty: one file, or entries from Python)
         self.sources: list[str] = []
 
@@ -125,7 +129,8 @@ class Checker:
         return rule.in_force(ctx["date"]) and (refunds or ctx["amount"] > 0)
 
     def _evaluate_entry(
-        self, entry: Entry | EntryRecord, ordinal: int, ctx: dict[str, Any], matched: Mapping[str, tuple[str, ...]]
+        self, entry: Entry | EntryRecord, ordinal: int, ctx: dict[str, Any], matched: Mapping[str, tuple[str, ...]],
+        gaps: dict[tuple[str, str], list[int]] | None = None,
     ) -> list[Finding]:
         findings = []
         positive = ctx["amount"] > 0
@@ -158,7 +163,42 @@ class Checker:
                     entries={ordinal: entry},
                 )
             )
+        for rule in self.plan.standard_rules:
+            found = self._judge(rule, entry, ordinal, ctx, gaps)
+            if found is not None:
+                findings.append(found)
         return findings
+
+    def _judge(
+        self, rule: Rule, entry: Entry | EntryRecord, ordinal: int, ctx: dict[str, Any],
+        gaps: dict[tuple[str, str], list[int]] | None,
+    ) -> Finding | None:
+        """Apply a standards rule; an entry it cannot judge is noted in ``gaps``."""
+        if rule.categories is not None and ctx["category"] not in rule.categories:
+            return None
+        if not self._in_scope(rule, ctx, rule.refunds):
+            return None
+        if rule.where is not None and not self._run(rule, rule.where, ctx, entry):
+            return None
+        assert rule.standard is not None
+        outcome = judge(rule.standard, entry)
+        if outcome.gap is not None:
+            if gaps is not None:
+                gaps.setdefault((rule.id, outcome.gap), []).append(ordinal)
+            return None
+        if not outcome.over:
+            return None
+        values = self.context.message_values(entry, ctx, "")
+        values.update(outcome.values)
+        return Finding(
+            rule=rule,
+            ordinals=(ordinal,),
+            message=render(rule.message, values),
+            amount=outcome.excess,
+            claims={ordinal: outcome.excess} if rule.clawback == "excess" else {},
+            evidence=outcome.evidence,
+            entries={ordinal: entry},
+        )
 
     def _memberships(self, entry: Entry | EntryRecord, ctx: Mapping[str, Any]) -> tuple[list[tuple[Rule, str]], list[tuple[Rule, str]]]:
         """(aggregate rule, group key) and (duplicate rule, key) pairs this entry belongs to."""
@@ -205,8 +245,8 @@ class Checker:
         self._spent += item.amount
         if self._entries is not None:
             self._entries.append(item)
-        if self.plan.entry_rules:
-            self._findings.extend(self._evaluate_entry(item, ordinal, ctx, matched))
+        if self.plan.entry_rules or self.plan.standard_rules:
+            self._findings.extend(self._evaluate_entry(item, ordinal, ctx, matched, self._gaps))
         groups, keys = self._memberships(item, ctx)
         for rule, key in groups:
             self._groups[rule.id].add(key, ordinal, item.amount)
@@ -322,6 +362,7 @@ class Checker:
             held=self._held,
             entries=self._entries,
             spent=self._spent,
+            gaps=self._gaps,
         )
 
     def merge(self, other: Checker | CheckerState, *, file: int | None = None) -> None:
@@ -340,6 +381,8 @@ class Checker:
         self._held.update({o + offset: e for o, e in state.held.items()})
         rules = {rule.id: rule for rule in self.pack.rules}
         self._findings.extend(Finding.from_wire(w, rules, offset) for w in state.findings)
+        for key, ordinals in state.gaps.items():
+            self._gaps.setdefault(key, []).extend(o + offset for o in ordinals)
         for rule_id, groups in state.groups.items():
             self._groups.setdefault(rule_id, GroupTable()).merge(groups, offset)
         for rule_id, keys in state.keys.items():
@@ -381,6 +424,19 @@ class Checker:
         )
         problems = waiver_problems(list(self.waivers), used, self.today, {r.id for r in self.pack.rules})
         return sorted(violations + total_violations, key=order), sum(claims.values(), ZERO) + pooled, problems
+
+    def _standard_gaps(self) -> list[StandardGap]:
+        rules = {rule.id: rule for rule in self.pack.rules}
+        table = self.table
+        out = []
+        for (rule_id, reason), ordinals in sorted(self._gaps.items()):
+            ordered = sorted(ordinals, key=lambda o: (table.files[o], table.rows[o]))
+            out.append(StandardGap(
+                rule_id=rule_id, title=rules[rule_id].title, reason=reason,
+                rows=[table.rows[o] for o in ordered],
+                files=[self.sources[table.files[o]] for o in ordered] if len(self.sources) > 1 else None,
+            ))
+        return out
 
     def findings(self, lookup: EntryLookup | None = None) -> list[Violation]:
         """All findings over the recorded entries, in a stable order."""
@@ -424,6 +480,7 @@ class Checker:
             violations=violations,
             input_errors=sorted(errors, key=lambda e: (e.file or "", e.row, e.column or "")),
             rules_not_run=self.not_run,
+            standards_unchecked=self._standard_gaps(),
             waiver_problems=problems,
             summary=Summary(
                 errors=counts["error"],

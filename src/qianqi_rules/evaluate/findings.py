@@ -109,6 +109,7 @@ def to_violations(
                 clawback=claim,
                 entries=entries,
                 evidence=f.evidence,
+                see_also=list(rule.see_also),
                 files=[sources[table.files[o]] for o in ordered] if len(sources) > 1 else None,
             )
         )

@@ -33,6 +33,7 @@ class RulePlan:
         self.entry_rules = tuple(r for r in runnable if r.kind == "entry")
         self.aggregate_rules = tuple(r for r in runnable if r.kind == "aggregate")
         self.duplicate_rules = tuple(r for r in runnable if r.kind == "duplicate")
+        self.standard_rules = tuple(r for r in runnable if r.kind == "standard")
         self._by_category: dict[str, tuple[Rule, ...]] = {}
         self._by_mentions: dict[tuple[str, frozenset[str]], tuple[Rule, ...]] = {}
 

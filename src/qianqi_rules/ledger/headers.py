@@ -21,6 +21,15 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "credit": ("credit", "贷方金额"),
     "invoice_no": ("invoice_no", "发票号", "发票号码"),
     "project_code": ("project_code", "项目编号", "项目代码"),
+    # optional columns used by the Article 6 standards checks
+    "persons": ("persons", "人数", "参会人数", "参训人数", "出差人数", "专家人数"),
+    "days": ("days", "天数", "会期", "出差天数", "住宿天数"),
+    "title": ("title", "职称", "专家职称"),
+    "consult_mode": ("consult_mode", "咨询方式"),
+    "conference_class": ("conference_class", "会议类别"),
+    "training_class": ("training_class", "培训类别"),
+    "city": ("city", "出差地点", "目的地"),
+    "hours": ("hours", "学时"),
 }
 
 REQUIRED_COLUMNS = ("date", "category", "amount")

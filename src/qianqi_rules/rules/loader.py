@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from decimal import Decimal
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
@@ -25,12 +26,14 @@ from ..errors import Position, ProjectFileError, RuleFileError, RulePackError
 from ..models import LEDGER_FIELDS, Citation, Project
 from ..project import project_from_document
 from ..pydantic_messages import chinese_message
+from ..values import normalise_name
 from ..regulation import Article, load_regulation
 from ..yamlsafe import PathKey, YamlDocument, YamlLoadError, load_yaml_file
 from .categories import CategoryTable
 from .expressions import Expression, ExpressionError, compile_expression
 from .pack import PackLayer, Rule, RulePack
-from .spec import FILE_KEYS, MaskSpec, OverrideSpec, PackMeta, RuleSpec, TermSpec
+from .spec import FILE_KEYS, MaskSpec, OverrideSpec, PackMeta, RuleSpec, StandardSpec, TermSpec
+from .standards import Standard
 from .symbols import ENTRY_SYMBOLS, GROUP_SYMBOLS, OPTIONAL_PROJECT_ATTRIBUTES, SYMBOL_COLUMNS
 from .templates import TemplateError, check_template
 from .terms import TermFamily, TermScanner
@@ -69,7 +72,9 @@ def _field_hint(name: str) -> str | None:
 
 
 def _pack_files(path: Path) -> list[Path]:
-    return sorted(p for p in path.glob("*.yaml") if p.is_file())
+    """The pack's YAML files: those in the folder and those in its ``standards/`` sub-folder."""
+    files = sorted(p for p in path.glob("*.yaml") if p.is_file())
+    return files + sorted(p for p in (path / "standards").glob("*.yaml") if p.is_file())
 
 
 def load_pack_folder(
@@ -100,7 +105,7 @@ def load_pack_folder(
         except OSError as exc:
             loader.error(Position(str(file)), f"无法读取: {exc.strerror}", "pack-unreadable")
             continue
-        digest.update(file.name.encode() + b"\0" + raw + b"\0")
+        digest.update(str(file.relative_to(folder)).encode() + b"\0" + raw + b"\0")
         for p in doc.problems:
             loader.error(p.position, p.message, p.code, p.hint)
         if doc.data is None:
@@ -130,6 +135,7 @@ def load_pack_folder(
                      "叠加用的规则包要在 pack 中写 extends: 被叠加的规则包名称。")
         raise RulePackError(loader.errors)
 
+    standards = _read_standards(docs, loader, dict(base.standards) if base is not None else {})
     if base is None:
         categories = _read_categories(docs, loader, folder)
         families = _read_terms(docs, loader, {})
@@ -165,7 +171,7 @@ def load_pack_folder(
         effective_from=meta.effective.start if meta.effective else None,
         effective_until=meta.effective.end if meta.effective else None,
     )
-    rules = _read_rules(docs, loader, categories, families, layer, below)
+    rules = _read_rules(docs, loader, categories, families, standards, layer, below)
     if loader.errors:
         raise RulePackError(loader.errors)
     return RulePack(
@@ -174,6 +180,7 @@ def load_pack_folder(
         categories=categories,
         terms=families,
         masks=tuple(masks),
+        standards=standards,
         example_project=example_project,
         example_defaults=defaults,
         regulation=regulation,
@@ -304,6 +311,49 @@ def _read_terms(docs: list[YamlDocument], loader: _Loader, below: dict[str, Term
     return families
 
 
+def _read_standards(
+    docs: list[YamlDocument], loader: _Loader, below: dict[str, Standard]
+) -> dict[str, Standard]:
+    """Article 6 standards; a layered pack may add standards or replace one by id."""
+    aliases: dict[str, dict[str, str]] = {}
+    for doc, data in _sections(docs, "aliases", dict, loader, "“列名: {标准写法: [别名…]}”的映射"):
+        for column, table in data.items():
+            if not isinstance(table, dict):
+                loader.error(doc.position(("aliases", column)), f"aliases.{column} 应是映射", "invalid-field")
+                continue
+            for canonical, variants in table.items():
+                variants = variants if isinstance(variants, list) else [variants]
+                for variant in [canonical, *variants]:
+                    aliases.setdefault(str(column), {})[normalise_name(str(variant))] = str(canonical)
+    standards = dict(below)
+    for doc, data in _sections(docs, "standards", dict, loader, "“标准编号: {…}”的映射"):
+        for name, spec_data in data.items():
+            spec = _validated(StandardSpec, spec_data, doc, ("standards", name), loader, f"开支标准 {name} ")
+            if spec is None:
+                continue
+            standards[str(name)] = Standard(
+                id=str(name),
+                title=spec.title,
+                source=spec.source,
+                unit=spec.unit,
+                basis=spec.basis,
+                after_tax=spec.after_tax,
+                key=spec.key,
+                rates={k: Decimal(v) for k, v in (spec.rates or {}).items()},
+                rate=spec.rate,
+                default=spec.default,
+                effective_from=spec.effective.start if spec.effective else None,
+                effective_until=spec.effective.end if spec.effective else None,
+                half_day_share=spec.half_day_share,
+                full_rate_days=spec.full_rate_days,
+                later_day_share=spec.later_day_share,
+                mode_shares={normalise_name(k): v for k, v in spec.mode_shares.items()},
+                max_hours_per_half_day=spec.max_hours_per_half_day,
+                aliases=aliases.get(spec.key or "", {}),
+            )
+    return standards
+
+
 def _read_masks(docs: list[YamlDocument], loader: _Loader) -> list[re.Pattern[str]]:
     masks: list[re.Pattern[str]] = []
     for doc, data in _sections(docs, "masks", list, loader, "列表（每项有 pattern 和 description）"):
@@ -346,6 +396,7 @@ def _read_rules(
     loader: _Loader,
     categories: CategoryTable,
     families: Mapping[str, TermFamily],
+    standards: Mapping[str, Standard],
     layer: PackLayer,
     below: list[Rule],
 ) -> list[Rule]:
@@ -356,7 +407,7 @@ def _read_rules(
         seen[("name", old.name)] = old.source
     for doc, data in _sections(docs, "rules", list, loader, "规则列表（每条以 - id: 开头）"):
         for index, spec_data in enumerate(data):
-            rule = _build_rule(doc, ("rules", index), spec_data, categories, families, loader, layer)
+            rule = _build_rule(doc, ("rules", index), spec_data, categories, families, standards, loader, layer)
             if rule is None:
                 continue
             for field, value, label in (("id", rule.id, "规则编号"), ("name", rule.name, "规则名称")):
@@ -393,6 +444,7 @@ def _build_rule(
     data: Any,
     categories: CategoryTable,
     terms: Mapping[str, TermFamily],
+    standards: Mapping[str, Standard],
     loader: _Loader,
     layer: PackLayer,
 ) -> Rule | None:
@@ -448,6 +500,18 @@ def _build_rule(
                                  f"{label}的示例中有未知字段 {unknown[0]!r}", "bad-example",
                                  f"示例可用的字段: {', '.join(EXAMPLE_FIELDS)}")
 
+    standard: Standard | None = None
+    if spec.standard is not None:
+        standard = standards.get(spec.standard)
+        if standard is None:
+            close = get_close_matches(spec.standard, list(standards), n=1)
+            loader.error(doc.position(base + ("standard",)), f"{label}的开支标准 {spec.standard!r} 没有定义",
+                         "unknown-standard", f"是不是想写 {close[0]}？" if close else "标准定义在 standards/ 目录中。")
+    for i, cite in enumerate(spec.see_also):
+        problem = citation_problem(cite.article, cite.item)
+        if problem:
+            loader.error(doc.position(base + ("see_also", i)), f"{label}的 see_also 引用无效: {problem}", "bad-citation")
+
     try:
         check_template(spec.message, spec.kind)
     except TemplateError as exc:
@@ -461,6 +525,8 @@ def _build_rule(
     for expression in compiled.values():
         columns.update(SYMBOL_COLUMNS[s] for s in expression.symbols if s in SYMBOL_COLUMNS)
         project_fields.update(a for a in expression.project_attributes if a in OPTIONAL_PROJECT_ATTRIBUTES)
+    if standard is not None:
+        columns.update(standard.fields)
     return Rule(
         id=spec.id,
         name=spec.name,
@@ -486,6 +552,8 @@ def _build_rule(
         group_by=compiled.get("group_by"),
         limit=compiled.get("limit"),
         key=compiled.get("key"),
+        standard=standard,
+        see_also=tuple(Citation(article=c.article, item=c.item) for c in spec.see_also),
     )
 
 

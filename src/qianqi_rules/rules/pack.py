@@ -25,6 +25,7 @@ from ..regulation import Article
 from .categories import CategoryTable
 from .expressions import Expression
 from .spec import ExamplesSpec
+from .standards import Standard
 from .terms import TermFamily, TermScanner
 
 
@@ -51,6 +52,10 @@ class Rule:
     group_by: Expression | None = None
     limit: Expression | None = None
     key: Expression | None = None
+    #: the Article 6 standard a ``standard`` rule applies
+    standard: Standard | None = None
+    #: further articles the finding cites (a standard overrun cites Article 6 and the category's Article 10 item)
+    see_also: tuple[Citation, ...] = ()
     #: ledger columns (beyond date/category/amount) the rule reads
     needs_columns: frozenset[str] = frozenset()
     #: optional project-file fields the rule reads
@@ -112,6 +117,7 @@ class RulePack:
     categories: CategoryTable
     terms: Mapping[str, TermFamily]
     masks: tuple[re.Pattern[str], ...]
+    standards: Mapping[str, Standard]
     example_project: Project | None
     example_defaults: Mapping[str, Any]
     regulation: Mapping[int, Article] = field(default_factory=dict, repr=False)

@@ -9,13 +9,14 @@ checks that need more than one field (conditions, templates, citations).
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..values import to_date
 
-RuleKind = Literal["entry", "aggregate", "duplicate"]
+RuleKind = Literal["entry", "aggregate", "duplicate", "standard"]
 ClawbackKind = Literal["none", "amount", "excess", "repeats"]
 
 #: the bundled pack uses QQ; an office pack uses its own prefix (e.g. HD1126) so ids never collide
@@ -27,11 +28,13 @@ CLAWBACKS_BY_KIND: dict[str, tuple[str, ...]] = {
     "entry": ("none", "amount"),
     "aggregate": ("none", "excess", "amount"),
     "duplicate": ("none", "repeats", "amount"),
+    "standard": ("none", "excess"),
 }
 
 #: top-level keys of a pack file; ``shared`` holds lists reused elsewhere through YAML anchors
 FILE_KEYS = (
     "pack", "example_project", "example_defaults", "categories", "terms", "masks", "shared", "rules", "overrides",
+    "standards", "aliases",
 )
 
 
@@ -107,6 +110,49 @@ class MaskSpec(_Strict):
     description: str = ""
 
 
+class StandardSpec(_Strict):
+    """One Article 6 standard (see rules/standards/)."""
+
+    title: str = Field(min_length=1)
+    source: str = Field(min_length=1)
+    unit: str = Field(min_length=1)
+    effective: EffectiveSpec | None = None
+    basis: Literal["person_day", "person_hour", "person_night"]
+    after_tax: bool = False
+    key: Literal["title", "conference_class", "training_class", "city"] | None = None
+    rates: dict[str, Decimal] | None = None
+    rate: Decimal | None = None
+    default: Decimal | None = None
+    half_day_share: Decimal | None = Field(default=None, gt=0, le=1)
+    full_rate_days: int | None = Field(default=None, ge=0)
+    later_day_share: Decimal | None = Field(default=None, gt=0, le=1)
+    mode_shares: dict[str, Decimal] = Field(default_factory=dict)
+    max_hours_per_half_day: int | None = Field(default=None, gt=0)
+
+    @field_validator("rates", "mode_shares", mode="before")
+    @classmethod
+    def _money_values(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {str(k): (str(v) if isinstance(v, float) else v) for k, v in value.items()}
+        return value
+
+    @field_validator("rate", "default", "half_day_share", "later_day_share", mode="before")
+    @classmethod
+    def _exact(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, float) else value  # YAML 0.6 → Decimal("0.6"), not a float
+
+    @model_validator(mode="after")
+    def _rates(self) -> StandardSpec:
+        if self.key is None and self.rate is None:
+            raise ValueError("没有 key 的标准要写 rate（单一标准金额）")
+        if self.key is not None and not self.rates:
+            raise ValueError(f"按 {self.key} 区分的标准要写 rates（各{self.key}的标准金额）")
+        for name, value in (self.rates or {}).items():
+            if value <= 0:
+                raise ValueError(f"rates 中 {name} 的金额应大于 0")
+        return self
+
+
 class CitationSpec(_Strict):
     article: int
     item: int | None = None
@@ -134,6 +180,8 @@ class RuleSpec(_Strict):
     group_by: str | None = None
     limit: str | None = None
     key: str | None = None
+    standard: str | None = None
+    see_also: list[CitationSpec] = Field(default_factory=list)
     message: str = Field(min_length=1)
     clawback: ClawbackKind = "none"
     rationale: str = Field(min_length=1)
@@ -157,6 +205,12 @@ class RuleSpec(_Strict):
                 raise ValueError("汇总规则需要 limit（上限）或 when（分组条件）")
             if self.key:
                 raise ValueError("汇总规则不使用 key（那是 duplicate 规则的字段）")
+        elif kind == "standard":
+            if not self.standard:
+                raise ValueError("标准规则（kind: standard）必须写 standard（用哪个开支标准）")
+            extra = [f for f in ("when", "group_by", "limit", "key") if getattr(self, f)]
+            if extra:
+                raise ValueError(f"标准规则不使用 {', '.join(extra)}（过滤条件写在 where）")
         else:
             if not self.key:
                 raise ValueError("重复规则（kind: duplicate）必须有 key")
@@ -166,7 +220,7 @@ class RuleSpec(_Strict):
         if self.clawback not in CLAWBACKS_BY_KIND[kind]:
             allowed = "、".join(CLAWBACKS_BY_KIND[kind])
             raise ValueError(f"{kind} 规则的 clawback 只能是 {allowed}")
-        if self.clawback == "excess" and not self.limit:
+        if self.clawback == "excess" and kind == "aggregate" and not self.limit:
             raise ValueError("clawback: excess 需要 limit")
         if self.clawback != "none" and self.severity != "error":
             raise ValueError("只有 severity: error 的规则才能有追回金额（clawback）")

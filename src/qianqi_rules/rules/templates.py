@@ -25,6 +25,9 @@ TEMPLATE_FIELDS: dict[str, frozenset[str]] = {
     "aggregate": frozenset({"key", "total", "limit", "excess", "count", "rows"} | PROJECT_FIELDS),
     "duplicate": frozenset({"key", "total", "repeats", "count", "rows", "first_row"} | PROJECT_FIELDS),
 }
+TEMPLATE_FIELDS["standard"] = TEMPLATE_FIELDS["entry"] | {
+    "standard", "source", "unit", "figure", "cap", "allowed", "excess", "persons", "days", "hours", "key", "tax_note",
+}
 
 
 class TemplateError(Exception):

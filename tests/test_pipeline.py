@@ -70,8 +70,15 @@ def test_example_in_the_quick_start(pack) -> None:
     report = check_ledger(REPO / "examples" / "ledger.csv", project, pack)
     assert report.input.rows_total == report.input.rows_checked + report.input.rows_rejected + report.input.rows_skipped
     cited = {(v.citation.article, v.citation.item) for v in report.violations if v.severity == "error"}
-    assert {(10, 1), (10, 2), (10, 3), (10, 4), (10, 8), (11, 1), (11, 2), (11, 3), (11, 5), (11, 6),
+    assert {(6, None), (10, 1), (10, 2), (10, 3), (10, 4), (10, 8), (11, 1), (11, 2), (11, 3), (11, 5), (11, 6),
             (12, None), (13, 1), (13, 4), (13, 5)} <= cited
-    legit = [2, 4, 5, 7, 8, 9, 11, 12, 14, 16, 17, 21, 22, 27]
+    legit = [2, 4, 5, 7, 8, 9, 11, 12, 14, 16, 17, 22, 27]
+    lecture = next(v for v in report.violations if v.rule_id == "QQ0601")
+    assert lecture.rows == [21] and lecture.clawback == Decimal("325.00")  # 2,000 paid for 3 hours at 500 after tax
+    assert any(g.rule_id == "QQ0606" and g.rows == [8] for g in report.standards_unchecked)  # 常州 not in the table
+    meetings = next(line for line in report.budget if line.category == "会议费")
+    assert (meetings.approved, meetings.adjusted) == (Decimal("8000"), Decimal("11000"))
+    assert not any(v.rule_id == "QQ1340" and v.evidence["key"] == "会议费" for v in report.violations)
+    assert sum((line.amount for line in report.clawback), Decimal(0)) == report.summary.clawback_total
     errors_on = {row for v in report.violations if v.severity == "error" and len(v.rows) == 1 for row in v.rows}
     assert not errors_on & set(legit), errors_on & set(legit)

@@ -67,3 +67,40 @@ def test_missing_project_file(tmp_path: Path, pack) -> None:
     with pytest.raises(ProjectFileError) as info:
         load_project(tmp_path / "none.yaml", pack)
     assert info.value.code == "project-not-found"
+
+
+ADJUSTED = """\
+code: A
+grantee: G
+period: {start: 2025-01-01, end: 2025-12-31}
+budget: {差旅费: 10000, 会议费: 5000}
+budget_adjustments:
+  - {from: 差旅, to: 会议费, amount: 2000, approved_on: 2025-05-10, reference: 京科协〔2025〕1号}
+  - {from: 会议费, to: 劳务费, amount: "500.50", approved_on: "2025/6/1"}
+"""
+
+
+def test_budget_adjustments_give_the_effective_budget(tmp_path: Path, pack) -> None:
+    project = load_project(write(tmp_path, ADJUSTED), pack)
+    assert [m.from_category for m in project.budget_adjustments] == ["差旅费", "会议费"]
+    assert project.budget == {"差旅费": Decimal("10000"), "会议费": Decimal("5000")}
+    assert project.effective_budget == {"差旅费": Decimal("8000"), "会议费": Decimal("6499.50"),
+                                        "劳务费": Decimal("500.50")}
+
+
+@pytest.mark.parametrize(
+    ("moves", "line", "fragment"),
+    [
+        ("  - {from: 招待费, to: 会议费, amount: 1, approved_on: 2025-05-10}\n", 6, "招待费"),
+        ("  - {from: 差旅费, to: 会议费, amount: 20000, approved_on: 2025-05-10}\n", 6, "负数"),
+        ("  - {from: 差旅费, to: 会议费, approved_on: 2025-05-10}\n", 6, "amount"),
+        ("  - {from: 差旅费, to: 差旅费, amount: 1, approved_on: 2025-05-10}\n", 6, "同一个科目"),
+        ("  - {from: 差旅费, to: 会议费, amount: 1, approved_on: 2025-05-10, by: me}\n", 6, "by"),
+    ],
+)
+def test_bad_budget_adjustments_name_the_line(tmp_path: Path, pack, moves, line, fragment) -> None:
+    text = ADJUSTED.split("budget_adjustments:\n")[0] + "budget_adjustments:\n" + moves
+    with pytest.raises(ProjectFileError) as info:
+        load_project(write(tmp_path, text), pack)
+    assert info.value.position.line == line, str(info.value)
+    assert fragment in str(info.value)

@@ -115,11 +115,23 @@ class Citation(_Frozen):
         return citation_text(self.article, self.item)
 
 
+class BudgetAdjustment(_Frozen):
+    """An approved move of budget from one category to another (预算调剂)."""
+
+    from_category: str
+    to_category: str
+    amount: Money
+    approved_on: dt.date
+    reference: str = ""
+
+
 class Project(_Frozen):
     """The project file: who is funded, when, with which budget and rosters.
 
     ``budget``, ``staff`` and ``fiscal_funded`` are ``None`` when the file does
     not give them; the rules that need them then do not run (and say so).
+    ``budget`` is the approved budget; :attr:`effective_budget` applies the
+    approved adjustments.
     """
 
     code: str
@@ -128,8 +140,20 @@ class Project(_Frozen):
     period_start: dt.date
     period_end: dt.date
     budget: dict[str, Money] | None = None
+    budget_adjustments: tuple[BudgetAdjustment, ...] = ()
     staff: tuple[str, ...] | None = None
     fiscal_funded: tuple[str, ...] | None = None
+
+    @property
+    def effective_budget(self) -> dict[str, Decimal] | None:
+        """The approved budget with every approved adjustment applied."""
+        if self.budget is None:
+            return None
+        budget = {k: Decimal(v) for k, v in self.budget.items()}
+        for move in self.budget_adjustments:
+            budget[move.from_category] = budget.get(move.from_category, Decimal(0)) - move.amount
+            budget[move.to_category] = budget.get(move.to_category, Decimal(0)) + move.amount
+        return budget
 
 
 class WaiverRef(_Frozen):
@@ -221,6 +245,33 @@ class InputSummary(_Frozen):
     rows_skipped: int
 
 
+class BudgetLine(_Frozen):
+    """One category's budget execution (Article 14): approved, adjusted, spent and what was flagged."""
+
+    category: str
+    fundable: bool
+    approved: Money | None = None
+    adjusted: Money | None = None  # the budget after approved adjustments
+    spent: Money  # net of refunds
+    flagged: Money  # of which money to recover
+    balance: Money | None = None
+    execution_rate: Decimal | None = None  # spent ÷ adjusted budget, four places
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def execution_percent(self) -> str | None:
+        return None if self.execution_rate is None else f"{self.execution_rate * 100:.2f}%"
+
+
+class ClawbackLine(_Frozen):
+    """Money to recover under one Article 13 trigger, and the rows it comes from."""
+
+    trigger: Citation
+    amount: Money
+    rows: list[int]
+    rule_ids: list[str]
+
+
 class ProjectRef(_Frozen):
     code: str
     name: str
@@ -270,6 +321,10 @@ class Report(_Frozen):
     rules_not_run: list[RuleNotRun]
     standards_unchecked: list[StandardGap] = Field(default_factory=list)
     waiver_problems: list[WaiverProblem] = Field(default_factory=list)
+    #: budget execution per category (Article 14), when the project file gives a budget
+    budget: list[BudgetLine] = Field(default_factory=list)
+    #: money to recover per Article 13 trigger (each yuan once; adds up to ``summary.clawback_total``)
+    clawback: list[ClawbackLine] = Field(default_factory=list)
     summary: Summary
 
     @property

@@ -16,14 +16,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import Position, ProjectFileError
-from .models import Project
+from .models import BudgetAdjustment, Project
 from .values import clean_code, normalise_name, normalise_text, to_date, to_decimal
 from .yamlsafe import PathKey, YamlDocument, YamlLoadError, load_yaml_file
 
 if TYPE_CHECKING:  # the pack imports this module; only the type is needed here
     from .rules.categories import CategoryTable
 
-PROJECT_KEYS = ("code", "name", "grantee", "period", "budget", "staff", "fiscal_funded")
+PROJECT_KEYS = ("code", "name", "grantee", "period", "budget", "budget_adjustments", "staff", "fiscal_funded")
+ADJUSTMENT_KEYS = ("from", "to", "amount", "approved_on", "reference")
 
 
 def load_project(path: str | Path, categories: CategoryTable) -> Project:
@@ -122,6 +123,51 @@ def project_from_document(doc: YamlDocument, categories: CategoryTable, base: Pa
                 raise fail(("budget", key), f"科目 {key} 的预算不能为负数")
             budget[canonical] = amount
 
+    adjustments: list[BudgetAdjustment] = []
+    raw_moves = data.get("budget_adjustments")
+    if raw_moves is not None:
+        if not isinstance(raw_moves, list):
+            raise fail(("budget_adjustments",), "budget_adjustments 应是列表（每项有 from、to、amount、approved_on）")
+        if budget is None:
+            raise fail(("budget_adjustments",), "有预算调整时必须写 budget（批复预算）")
+        running = dict(budget)
+        for i, move in enumerate(raw_moves):
+            where = ("budget_adjustments", i)
+            if not isinstance(move, Mapping):
+                raise fail(where, f"第 {i + 1} 项预算调整应是映射")
+            for key in move:
+                if key not in ADJUSTMENT_KEYS:
+                    raise fail(where + (key,), f"预算调整中有未知字段 {key!r}（可用: {', '.join(ADJUSTMENT_KEYS)}）",
+                               "project-unknown-field")
+            for key in ("from", "to", "amount", "approved_on"):
+                if move.get(key) is None:
+                    raise fail(where, f"第 {i + 1} 项预算调整缺少 {key}", "project-missing-field")
+            ends = []
+            for key in ("from", "to"):
+                canonical = categories.canonical(str(move[key]))
+                if canonical is None:
+                    raise fail(where + (key,), f"预算调整的 {key} 科目 {move[key]!r} 不是第十条的九类支出之一",
+                               "project-unknown-category")
+                ends.append(canonical)
+            if ends[0] == ends[1]:
+                raise fail(where, "预算调整的调出和调入是同一个科目")
+            try:
+                amount = to_decimal(str(move["amount"]) if isinstance(move["amount"], float) else move["amount"],
+                                    "调整金额")
+                approved_on = to_date(move["approved_on"])
+            except ValueError as exc:
+                raise fail(where, f"第 {i + 1} 项预算调整: {exc}") from None
+            if amount <= 0:
+                raise fail(where + ("amount",), "调整金额应大于 0")
+            running[ends[0]] = running.get(ends[0], Decimal(0)) - amount
+            running[ends[1]] = running.get(ends[1], Decimal(0)) + amount
+            if running[ends[0]] < 0:
+                raise fail(where + ("amount",), f"调出后 {ends[0]} 的预算为负数（{running[ends[0]]}）")
+            adjustments.append(BudgetAdjustment(
+                from_category=ends[0], to_category=ends[1], amount=amount, approved_on=approved_on,
+                reference=str(move.get("reference") or ""),
+            ))
+
     def roster(key: str) -> tuple[str, ...] | None:
         value = data.get(key)
         if value is None:
@@ -142,6 +188,7 @@ def project_from_document(doc: YamlDocument, categories: CategoryTable, base: Pa
         period_start=bounds["start"],
         period_end=bounds["end"],
         budget=budget,
+        budget_adjustments=tuple(adjustments),
         staff=roster("staff"),
         fiscal_funded=roster("fiscal_funded"),
     )

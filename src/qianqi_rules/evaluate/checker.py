@@ -21,6 +21,8 @@ from rule_engine import errors as re_errors
 from ..errors import EntryError, RuleRuntimeError
 from ..models import (
     OPTIONAL_FIELDS,
+    BudgetLine,
+    ClawbackLine,
     Entry,
     EntryRecord,
     InputError,
@@ -37,14 +39,34 @@ from ..models import (
 )
 from ..normalise import normalise_mapping
 from ..rules.pack import Rule, RulePack, default_pack
+from ..rules.standards import judge
 from ..rules.templates import render
 from ..values import format_money, format_money_cn
 from ..waivers import Waiver, waiver_problems
 from .context import EntryContext
-from ..rules.standards import judge
-from .findings import SEVERITY_RANK, EntryLookup, Finding, display, order, row_claims, to_violations, waive
+from .findings import (
+    SEVERITY_RANK,
+    EntryLookup,
+    Finding,
+    budget_lines,
+    clawback_lines,
+    display,
+    order,
+    row_claims,
+    to_violations,
+    waive,
+)
 from .plan import RulePlan
 from .state import ZERO, EntryTable, GroupTable, KeyTable
+
+
+@dataclass
+class _Outcome:
+    violations: list[Violation]
+    clawback: Decimal
+    problems: list[WaiverProblem]
+    clawback_lines: list[ClawbackLine]
+    budget_lines: list[BudgetLine]
 
 
 @dataclass
@@ -58,6 +80,7 @@ class CheckerState:
     held: dict[int, Entry | EntryRecord]
     entries: list[Entry | EntryRecord] | None
     spent: Decimal
+    spent_by: dict[str, Decimal]
     gaps: dict[tuple[str, str], list[int]]
 
 
@@ -105,6 +128,7 @@ class Checker:
         self._groups = {rule.id: GroupTable() for rule in self.plan.aggregate_rules}
         self._keys = {rule.id: KeyTable() for rule in self.plan.duplicate_rules}
         self._spent = ZERO
+        self._spent_by: dict[str, Decimal] = {}  # net spending per category (canonical, or as written)
         self._gaps: dict[tuple[str, str], list[int]] = {}  # (rule id, reason) -> ordinals not judged
         #: the ledger files being checked as one (empty: one file, or entries from Python)
         self.sources: list[str] = []
@@ -241,8 +265,9 @@ class Checker:
         """Record an entry (a model or a mapping) as part of the project's spending."""
         item = self._item(entry)
         ctx, matched = self.context.build(item)
-        ordinal = self.table.append(item.row, item.date, item.amount)
+        ordinal = self.table.append(item.row, item.date, item.amount, category=ctx["category"])
         self._spent += item.amount
+        self._spent_by[ctx["category"]] = self._spent_by.get(ctx["category"], ZERO) + item.amount
         if self._entries is not None:
             self._entries.append(item)
         if self.plan.entry_rules or self.plan.standard_rules:
@@ -263,7 +288,7 @@ class Checker:
         """
         item = self._item(entry)
         ctx, matched = self.context.build(item)
-        ordinal = self.table.append(item.row, item.date, item.amount)
+        ordinal = self.table.append(item.row, item.date, item.amount, category=ctx["category"])
         try:
             findings = self._evaluate_entry(item, ordinal, ctx, matched)
             held = {ordinal: item}
@@ -362,6 +387,7 @@ class Checker:
             held=self._held,
             entries=self._entries,
             spent=self._spent,
+            spent_by=self._spent_by,
             gaps=self._gaps,
         )
 
@@ -373,6 +399,8 @@ class Checker:
         state = other.state() if isinstance(other, Checker) else other
         offset = self.table.extend(state.table, file)
         self._spent += state.spent
+        for category, amount in state.spent_by.items():
+            self._spent_by[category] = self._spent_by.get(category, ZERO) + amount
         if self._entries is not None:
             if state.entries is None:
                 self._entries = None
@@ -394,7 +422,7 @@ class Checker:
             found.update({o: self._entries[o] for o in ordinals if o < len(self._entries)})
         return found
 
-    def _outcome(self, lookup: EntryLookup | None) -> tuple[list[Violation], Decimal, list[WaiverProblem]]:
+    def _outcome(self, lookup: EntryLookup | None) -> _Outcome:
         def fetch(ordinals: Sequence[int]) -> dict[int, Entry | EntryRecord]:
             found = self._lookup_entries(ordinals)
             missing = [o for o in ordinals if o not in found]
@@ -408,7 +436,7 @@ class Checker:
                 findings.append(self._duplicate_finding(rule, key, ordinals, self._held))
         used: set[int] = set()
         violations = waive(to_violations(findings, self.table, fetch, self.sources), self.waivers, self.today, used)
-        claims = row_claims(findings, violations, self.table)
+        claims, owners = row_claims(findings, violations, self.table)
         totals: list[Finding] = []
         for rule in self.plan.aggregate_rules:
             for key, group in self._groups[rule.id].groups.items():
@@ -417,13 +445,26 @@ class Checker:
                 if found is not None:
                     totals.append(found)
         total_violations = waive(to_violations(totals, self.table, None, self.sources), self.waivers, self.today, used)
-        pooled = sum(
-            (f.pooled_claim for f, v in zip(totals, total_violations, strict=True)
-             if f.pooled_claim is not None and f.rule.severity == "error" and v.waiver is None),
-            ZERO,
+        pooled = [
+            (f.rule, f.pooled_claim, f.ordinals) for f, v in zip(totals, total_violations, strict=True)
+            if f.pooled_claim is not None and f.rule.severity == "error" and v.waiver is None
+        ]
+        flagged: dict[str, Decimal] = {}
+        for ordinal, amount in claims.items():
+            category = self.table.category(ordinal)
+            flagged[category] = flagged.get(category, ZERO) + amount
+        for _, amount, members in pooled:
+            if amount and members:
+                category = self.table.category(members[0])  # a group's entries share its category
+                flagged[category] = flagged.get(category, ZERO) + amount
+        return _Outcome(
+            violations=sorted(violations + total_violations, key=order),
+            clawback=sum(claims.values(), ZERO) + sum((p[1] for p in pooled), ZERO),
+            problems=waiver_problems(list(self.waivers), used, self.today, {r.id for r in self.pack.rules}),
+            clawback_lines=clawback_lines(claims, owners, pooled, self.table),
+            budget_lines=budget_lines(self.project.effective_budget, self.project.budget, self._spent_by, flagged,
+                                      self.pack.categories.names),
         )
-        problems = waiver_problems(list(self.waivers), used, self.today, {r.id for r in self.pack.rules})
-        return sorted(violations + total_violations, key=order), sum(claims.values(), ZERO) + pooled, problems
 
     def _standard_gaps(self) -> list[StandardGap]:
         rules = {rule.id: rule for rule in self.pack.rules}
@@ -440,7 +481,7 @@ class Checker:
 
     def findings(self, lookup: EntryLookup | None = None) -> list[Violation]:
         """All findings over the recorded entries, in a stable order."""
-        return self._outcome(lookup)[0]
+        return self._outcome(lookup).violations
 
     def report(
         self,
@@ -451,7 +492,8 @@ class Checker:
         inputs: Sequence[InputSummary] = (),
     ) -> Report:
         """The report over everything recorded; ``input`` describes the source (a file, or entries)."""
-        violations, clawback, problems = self._outcome(lookup)
+        outcome = self._outcome(lookup)
+        violations = outcome.violations
         errors = list(input_errors)
         if input is None:
             rejected = len({e.row for e in errors})
@@ -481,13 +523,15 @@ class Checker:
             input_errors=sorted(errors, key=lambda e: (e.file or "", e.row, e.column or "")),
             rules_not_run=self.not_run,
             standards_unchecked=self._standard_gaps(),
-            waiver_problems=problems,
+            waiver_problems=outcome.problems,
+            budget=outcome.budget_lines,
+            clawback=outcome.clawback_lines,
             summary=Summary(
                 errors=counts["error"],
                 warnings=counts["warning"],
                 infos=counts["info"],
                 waived=len(violations) - len(active),
-                clawback_total=clawback,
+                clawback_total=outcome.clawback,
                 spent_total=self._spent,
             ),
         )

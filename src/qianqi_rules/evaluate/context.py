@@ -29,7 +29,7 @@ class EntryContext:
             "grantee": name_key(project.grantee),
             "start": project.period_start,
             "end": project.period_end,
-            "budget": dict(project.budget or {}),
+            "budget": project.effective_budget or {},
             "staff": {name_key(n) for n in project.staff or ()},
             "fiscal_funded": {name_key(n) for n in project.fiscal_funded or ()},
         }

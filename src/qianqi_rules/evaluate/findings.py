@@ -11,12 +11,12 @@ have not already recovered.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from ..models import Entry, EntryRecord, Violation, as_entry
+from ..models import BudgetLine, Citation, ClawbackLine, Entry, EntryRecord, Violation, as_entry
 from ..rules.pack import Rule
 from ..values import format_money
 from ..waivers import Waiver
@@ -131,13 +131,81 @@ def waive(violations: list[Violation], waivers: Sequence[Waiver], today: dt.date
     return out
 
 
-def row_claims(findings: Sequence[Finding], violations: Sequence[Violation], table: EntryTable) -> dict[int, Decimal]:
-    """ordinal -> money to recover from it: the largest unwaived error claim, at most the amount spent."""
+def row_claims(
+    findings: Sequence[Finding], violations: Sequence[Violation], table: EntryTable
+) -> tuple[dict[int, Decimal], dict[int, Rule]]:
+    """(ordinal -> money to recover from it, ordinal -> the rule that claims it).
+
+    A row's claim is the largest unwaived error claim on it, never more than the
+    amount spent; the first rule to make that largest claim owns it.
+    """
     claims: dict[int, Decimal] = {}
+    owners: dict[int, Rule] = {}
     for finding, violation in zip(findings, violations, strict=True):
         if finding.rule.severity != "error" or violation.waiver is not None:
             continue
         for ordinal, amount in finding.claims.items():
             cap = max(table.amount(ordinal), ZERO)
-            claims[ordinal] = min(cap, max(claims.get(ordinal, ZERO), amount))
-    return claims
+            claim = min(cap, amount)
+            if claim > claims.get(ordinal, ZERO) or ordinal not in claims:
+                claims[ordinal] = claim
+                owners[ordinal] = finding.rule
+    return claims, owners
+
+
+def clawback_lines(
+    claims: Mapping[int, Decimal],
+    owners: Mapping[int, Rule],
+    pooled: Sequence[tuple[Rule, Decimal, Sequence[int]]],
+    table: EntryTable,
+) -> list[ClawbackLine]:
+    """Money to recover per Article 13 trigger, with the rows it comes from and the rules claiming it."""
+    lines: dict[tuple[int, int | None], tuple[Decimal, set[int], set[str]]] = {}
+
+    def add(rule: Rule, amount: Decimal, ordinals: Iterable[int]) -> None:
+        trigger = rule.recover_under or rule.citation
+        key = (trigger.article, trigger.item)
+        total, rows, rules = lines.get(key, (ZERO, set(), set()))
+        rows.update(table.rows[o] for o in ordinals)
+        rules.add(rule.id)
+        lines[key] = (total + amount, rows, rules)
+
+    for ordinal, amount in claims.items():
+        if amount > 0:
+            add(owners[ordinal], amount, (ordinal,))
+    for rule, amount, ordinals in pooled:
+        if amount > 0:
+            add(rule, amount, ordinals)
+    return [
+        ClawbackLine(trigger=Citation(article=a, item=i), amount=total, rows=sorted(rows), rule_ids=sorted(rules))
+        for (a, i), (total, rows, rules) in sorted(lines.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0))
+    ]
+
+
+def budget_lines(
+    budget: Mapping[str, Decimal] | None,
+    approved: Mapping[str, Decimal] | None,
+    spent: Mapping[str, Decimal],
+    flagged: Mapping[str, Decimal],
+    fundable: Sequence[str],
+) -> list[BudgetLine]:
+    """Budget execution per category: the nine in the regulation's order, then any other category spent on."""
+    if budget is None:
+        return []
+    names = [c for c in fundable if c in budget or c in spent]
+    names += sorted(c for c in spent if c not in fundable)
+    out = []
+    for name in names:
+        adjusted = budget.get(name, ZERO) if name in fundable else ZERO
+        used = spent.get(name, ZERO)
+        out.append(BudgetLine(
+            category=name,
+            fundable=name in fundable,
+            approved=(approved or {}).get(name, ZERO) if name in fundable else ZERO,
+            adjusted=adjusted,
+            spent=used,
+            flagged=flagged.get(name, ZERO),
+            balance=adjusted - used,
+            execution_rate=(used / adjusted).quantize(Decimal("0.0001")) if adjusted > 0 else None,
+        ))
+    return out

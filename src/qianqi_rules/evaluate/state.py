@@ -28,15 +28,29 @@ class EntryTable:
     dates: array = field(default_factory=lambda: array("l"))
     cents: array = field(default_factory=lambda: array("q"))
     files: array = field(default_factory=lambda: array("H"))  # which ledger file (several may be checked as one)
+    categories: array = field(default_factory=lambda: array("H"))  # index into ``category_names``
+    category_names: list[str] = field(default_factory=list)
+    category_ids: dict[str, int] = field(default_factory=dict)
     exact: dict[int, Decimal] = field(default_factory=dict)  # amounts that are not whole cents
 
     def __len__(self) -> int:
         return len(self.rows)
 
-    def append(self, row: int, date: dt.date, amount: Decimal, file: int = 0) -> int:
+    def category_index(self, name: str) -> int:
+        index = self.category_ids.get(name)
+        if index is None:
+            index = self.category_ids[name] = len(self.category_names)
+            self.category_names.append(name)
+        return index
+
+    def category(self, ordinal: int) -> str:
+        return self.category_names[self.categories[ordinal]]
+
+    def append(self, row: int, date: dt.date, amount: Decimal, file: int = 0, category: str = "") -> int:
         ordinal = len(self.rows)
         self.rows.append(row)
         self.files.append(file)
+        self.categories.append(self.category_index(category))
         self.dates.append(date.toordinal())
         scaled = amount.scaleb(2)
         if scaled == scaled.to_integral_value() and abs(scaled) < _LIMIT:
@@ -58,6 +72,7 @@ class EntryTable:
         """Forget the entries from ordinal ``length`` on (a previewed claim that was not recorded)."""
         del self.rows[length:]
         del self.files[length:]
+        del self.categories[length:]
         del self.dates[length:]
         del self.cents[length:]
         for ordinal in [o for o in self.exact if o >= length]:
@@ -68,6 +83,8 @@ class EntryTable:
         offset = len(self.rows)
         self.rows.extend(other.rows)
         self.files.extend(array("H", [file]) * len(other.rows) if file is not None else other.files)
+        remap = [self.category_index(name) for name in other.category_names]
+        self.categories.extend(remap[i] for i in other.categories)
         self.dates.extend(other.dates)
         self.cents.extend(other.cents)
         for ordinal, amount in other.exact.items():

@@ -22,6 +22,10 @@ def _rows(rows: list[int]) -> str:
     return ",".join(str(r) for r in rows[:2]) + f"…共{len(rows)}行"
 
 
+def _money(value) -> str:
+    return "" if value is None else format_money_cn(value)
+
+
 def render_table(report: Report, *, color: bool = False, width: int | None = None) -> str:
     buffer = io.StringIO()
     console = Console(file=buffer, force_terminal=color, no_color=not color, width=width or 140,
@@ -78,6 +82,29 @@ def render_table(report: Report, *, color: bool = False, width: int | None = Non
         table.add_column("问题", overflow="fold")
         for e in report.input_errors:
             table.add_row(str(e.row), e.column or "", e.value or "", e.message)
+        console.print(table)
+    if report.standards_unchecked:
+        console.print(Text("开支标准未能检查（缺少数据，未按默认值猜测）：", style="bold"))
+        for gap in report.standards_unchecked:
+            console.print(f"  {gap.rule_id} {gap.title}：{gap.reason}，第 {_rows(gap.rows)} 行", overflow="fold")
+    if report.budget:
+        table = Table(title=Text("预算执行情况（第十四条）", style="bold"), box=box.SIMPLE_HEAD, title_justify="left")
+        for column in ("科目", "批复预算", "调整后预算", "支出（扣除退款）", "其中应追回", "结余", "执行率"):
+            table.add_column(column, justify="left" if column == "科目" else "right", overflow="fold")
+        for line in report.budget:
+            table.add_row(
+                line.category if line.fundable else f"{line.category}（不属于九类）",
+                _money(line.approved), _money(line.adjusted), _money(line.spent), _money(line.flagged),
+                Text(_money(line.balance), style="red" if (line.balance or 0) < 0 else ""),
+                line.execution_percent or "",
+            )
+        console.print(table)
+    if report.clawback:
+        table = Table(title=Text("应追回资金（按第十三条情形）", style="bold"), box=box.SIMPLE_HEAD, title_justify="left")
+        for column in ("情形", "金额", "涉及行", "规则"):
+            table.add_column(column, overflow="fold")
+        for line in report.clawback:
+            table.add_row(line.trigger.text, format_money_cn(line.amount), _rows(line.rows), "、".join(line.rule_ids))
         console.print(table)
     if report.rules_not_run:
         console.print(Text("未运行的规则：", style="bold"))

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from decimal import Decimal
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
+from decimal import Decimal
 from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
@@ -26,8 +26,8 @@ from ..errors import Position, ProjectFileError, RuleFileError, RulePackError
 from ..models import LEDGER_FIELDS, Citation, Project
 from ..project import project_from_document
 from ..pydantic_messages import chinese_message
-from ..values import normalise_name
 from ..regulation import Article, load_regulation
+from ..values import normalise_name
 from ..yamlsafe import PathKey, YamlDocument, YamlLoadError, load_yaml_file
 from .categories import CategoryTable
 from .expressions import Expression, ExpressionError, compile_expression
@@ -511,6 +511,10 @@ def _build_rule(
         problem = citation_problem(cite.article, cite.item)
         if problem:
             loader.error(doc.position(base + ("see_also", i)), f"{label}的 see_also 引用无效: {problem}", "bad-citation")
+    if spec.recover_under is not None and (spec.recover_under.article != 13 or spec.recover_under.item is None
+                                           or citation_problem(13, spec.recover_under.item)):
+        loader.error(doc.position(base + ("recover_under",)), f"{label}的 recover_under 应是第十三条的某一项",
+                     "bad-citation", "例如 recover_under: {article: 13, item: 2}")
 
     try:
         check_template(spec.message, spec.kind)
@@ -554,7 +558,23 @@ def _build_rule(
         key=compiled.get("key"),
         standard=standard,
         see_also=tuple(Citation(article=c.article, item=c.item) for c in spec.see_also),
+        recover_under=_recover_under(spec),
     )
+
+
+#: Article 13 trigger for money recovered because of a finding under another article: spending on
+#: what Articles 10-12 exclude diverts project money (13(2) 挤占、挪用) or spends outside the approved
+#: budget scope (13(4)); an Article 6 overrun is budget not executed by the standards (13(4)).
+DEFAULT_RECOVERY = {6: (13, 4), 9: (13, 2), 10: (13, 4), 11: (13, 2), 12: (13, 2)}
+
+
+def _recover_under(spec: RuleSpec) -> Citation:
+    if spec.recover_under is not None:
+        return Citation(article=spec.recover_under.article, item=spec.recover_under.item)
+    if spec.citation.article == 13:
+        return Citation(article=13, item=spec.citation.item)
+    article, item = DEFAULT_RECOVERY.get(spec.citation.article, (13, 6))
+    return Citation(article=article, item=item)
 
 
 def _later(a: dt.date | None, b: dt.date | None) -> dt.date | None:

@@ -56,6 +56,8 @@ class Rule:
     standard: Standard | None = None
     #: further articles the finding cites (a standard overrun cites Article 6 and the category's Article 10 item)
     see_also: tuple[Citation, ...] = ()
+    #: the Article 13 trigger under which money recovered for this rule is reported
+    recover_under: Citation | None = None
     #: ledger columns (beyond date/category/amount) the rule reads
     needs_columns: frozenset[str] = frozenset()
     #: optional project-file fields the rule reads

@@ -182,6 +182,8 @@ class RuleSpec(_Strict):
     key: str | None = None
     standard: str | None = None
     see_also: list[CitationSpec] = Field(default_factory=list)
+    #: the Article 13 trigger money recovered for this rule is reported under (default by article)
+    recover_under: CitationSpec | None = None
     message: str = Field(min_length=1)
     clawback: ClawbackKind = "none"
     rationale: str = Field(min_length=1)

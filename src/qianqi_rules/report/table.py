@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 
 from rich import box
 from rich.console import Console
@@ -22,7 +23,7 @@ def _rows(rows: list[int]) -> str:
     return ",".join(str(r) for r in rows[:2]) + f"…共{len(rows)}行"
 
 
-def _money(value) -> str:
+def _money(value: Decimal | None) -> str:
     return "" if value is None else format_money_cn(value)
 
 
@@ -103,8 +104,8 @@ def render_table(report: Report, *, color: bool = False, width: int | None = Non
         table = Table(title=Text("应追回资金（按第十三条情形）", style="bold"), box=box.SIMPLE_HEAD, title_justify="left")
         for column in ("情形", "金额", "涉及行", "规则"):
             table.add_column(column, overflow="fold")
-        for line in report.clawback:
-            table.add_row(line.trigger.text, format_money_cn(line.amount), _rows(line.rows), "、".join(line.rule_ids))
+        for claim in report.clawback:
+            table.add_row(claim.trigger.text, format_money_cn(claim.amount), _rows(claim.rows), "、".join(claim.rule_ids))
         console.print(table)
     if report.rules_not_run:
         console.print(Text("未运行的规则：", style="bold"))

@@ -20,6 +20,7 @@ from typing import NoReturn
 from . import __version__
 from .authoring import explain, lint, test_pack
 from .errors import LedgerFileError, Position, QianqiError
+from .ledger import EXCEL_SUFFIXES
 from .pipeline import check_ledgers, load_project, load_rules
 from .report import RENDERERS
 from .report.authoring import render_explanation, render_lint, render_rules, render_test
@@ -49,7 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     rules_help = "规则目录（可重复：后面的规则包叠加在前面的之上；默认使用随软件发布的规则包）"
     check = sub.add_parser("check", help="检查一个台账（CSV）", description="按管理办法检查项目台账")
-    check.add_argument("ledger", nargs="+", help="台账 CSV 文件（可以写多个，或一个目录：作为同一项目的台账一起检查）")
+    check.add_argument("ledger", nargs="+",
+                       help="台账文件（CSV 或 .xlsx；可以写多个，或一个目录：作为同一项目的台账一起检查）")
+    check.add_argument("--sheet", help="Excel 台账的工作表名称（默认第一个工作表）")
     check.add_argument("--project", required=True, help="项目文件（YAML）")
     check.add_argument("--rules", action="append", help=rules_help)
     check.add_argument("--waivers", help="豁免文件（YAML）：经批准的例外")
@@ -100,9 +103,11 @@ def _ledger_files(arguments: Sequence[str]) -> list[str]:
     for argument in arguments:
         path = Path(argument)
         if path.is_dir():
-            found = sorted(str(p) for p in path.iterdir() if p.suffix.lower() == ".csv" and p.is_file())
+            found = sorted(str(p) for p in path.iterdir()
+                           if p.suffix.lower() in (".csv", *EXCEL_SUFFIXES) and p.is_file() and not p.name.startswith("~$"))
             if not found:
-                raise LedgerFileError("目录中没有 .csv 台账文件", position=Position(argument), code="ledger-empty-dir")
+                raise LedgerFileError("目录中没有 .csv 或 .xlsx 台账文件", position=Position(argument),
+                                      code="ledger-empty-dir")
             files.extend(found)
         else:
             files.append(argument)
@@ -137,7 +142,7 @@ def _check(args: argparse.Namespace) -> int:
         raise QianqiError("--jobs 至少为 1", code="bad-arguments")
     with _progress(sys.stderr.isatty()) as progress:
         report = check_ledgers(files, project, pack, waivers=waivers, today=args.today, jobs=args.jobs,
-                               sources=(args.rules, args.project), progress=progress)
+                               sources=(args.rules, args.project), progress=progress, sheet=args.sheet)
     text = RENDERERS[args.format](report, color=args.output is None and _color())
     if not _write(text, args.output):
         return EXIT_FAILED

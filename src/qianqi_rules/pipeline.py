@@ -18,7 +18,7 @@ from typing import Any
 from .evaluate import Checker
 from .evaluate.checker import CheckerState
 from .evaluate.findings import EntryLookup
-from .ledger import CsvLedger, SkippedRow, read_csv
+from .ledger import SkippedRow, TabularLedger, read_ledger
 from .models import OPTIONAL_FIELDS, Entry, EntryRecord, InputError, InputSummary, Project, Report, RuleNotRun
 from .normalise import RowNormaliser, normalise_mapping
 from .project import load_project as _load_project
@@ -52,27 +52,29 @@ def check_ledger(
     waivers: Sequence[Waiver] = (),
     today: dt.date | None = None,
     progress: Callable[[int, int], None] | None = None,
+    sheet: str | None = None,
 ) -> Report:
-    """Check a CSV ledger file; raises a :class:`~qianqi_rules.errors.QianqiError` if it cannot run.
+    """Check a ledger file (CSV, or .xlsx with the ``excel`` extra); raises a
+    :class:`~qianqi_rules.errors.QianqiError` if it cannot run.
 
     The file is streamed: memory grows with the findings and the groups rules
     keep totals for, not with the file.  ``progress(bytes_read, bytes_total)``
     is called now and then.
     """
-    ledger = read_csv(path)
+    ledger = read_ledger(path, sheet)
     checker = Checker(project, pack, columns=ledger_columns(ledger), waivers=waivers, today=today,
                       retain_entries=False)
     summary, errors, normaliser = feed(ledger, checker, progress)
     return checker.report(input=summary, input_errors=errors, lookup=refetch(ledger, normaliser, checker))
 
 
-def ledger_columns(ledger: CsvLedger) -> set[str]:
+def ledger_columns(ledger: TabularLedger) -> set[str]:
     """The optional fields the ledger has columns for."""
     return set(ledger.columns) & set(OPTIONAL_FIELDS)
 
 
 def feed(
-    ledger: CsvLedger, checker: Checker, progress: Callable[[int, int], None] | None = None
+    ledger: TabularLedger, checker: Checker, progress: Callable[[int, int], None] | None = None
 ) -> tuple[InputSummary, list[InputError], RowNormaliser]:
     """Stream every row of ``ledger`` into ``checker``; account for each row exactly once."""
     errors: list[InputError] = []
@@ -107,7 +109,7 @@ def feed(
     return summary, errors, normalise_row
 
 
-def refetch(ledger: CsvLedger, normalise_row: RowNormaliser, checker: Checker) -> EntryLookup:
+def refetch(ledger: TabularLedger, normalise_row: RowNormaliser, checker: Checker) -> EntryLookup:
     """Read the few entries a report needs again from the file, rather than keep every entry."""
 
     def lookup(ordinals: Sequence[int]) -> dict[int, Entry | EntryRecord]:
@@ -132,6 +134,7 @@ def check_ledgers(
     jobs: int = 1,
     sources: tuple[Sequence[str | Path] | None, str | Path] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    sheet: str | None = None,
 ) -> Report:
     """Check several CSV files as one ledger of ``project`` (e.g. one export per month).
 
@@ -143,9 +146,9 @@ def check_ledgers(
     """
     names = [str(p) for p in paths]
     if len(names) == 1:
-        return check_ledger(names[0], project, pack, waivers=waivers, today=today, progress=progress)
+        return check_ledger(names[0], project, pack, waivers=waivers, today=today, progress=progress, sheet=sheet)
     pack = pack if pack is not None else default_pack()
-    ledgers = [read_csv(name) for name in names]
+    ledgers = [read_ledger(name, sheet) for name in names]
     columns = set().union(*(ledger_columns(ledger) for ledger in ledgers))
     checker = Checker(project, pack, columns=columns, waivers=waivers, today=today, retain_entries=False)
     checker.sources = names
@@ -155,7 +158,8 @@ def check_ledgers(
         from concurrent.futures import ProcessPoolExecutor
 
         rule_paths, project_path = sources
-        start = functools.partial(_start_worker, [str(p) for p in rule_paths] if rule_paths else None, str(project_path))
+        start = functools.partial(_start_worker, [str(p) for p in rule_paths] if rule_paths else None,
+                                  str(project_path), sheet)
         with ProcessPoolExecutor(max_workers=jobs, initializer=start) as pool:
             done = 0
             for part, ledger in zip(pool.map(_worker_part, names), ledgers, strict=True):
@@ -219,7 +223,7 @@ class _Part:
 
 
 def _part(
-    ledger: CsvLedger, project: Project, pack: RulePack, progress: Callable[[int], None] | None = None
+    ledger: TabularLedger, project: Project, pack: RulePack, progress: Callable[[int], None] | None = None
 ) -> _Part:
     checker = Checker(project, pack, columns=ledger_columns(ledger), retain_entries=False)
     summary, errors, _ = feed(ledger, checker, (lambda n, _t: progress(n)) if progress is not None else None)
@@ -229,15 +233,16 @@ def _part(
 _WORKER: dict[str, Any] = {}
 
 
-def _start_worker(rule_paths: list[str] | None, project_path: str) -> None:
+def _start_worker(rule_paths: list[str] | None, project_path: str, sheet: str | None) -> None:
     """Each worker process loads the pack and project itself (compiled rules do not pickle)."""
     pack = load_rules(rule_paths)
     _WORKER["pack"] = pack
     _WORKER["project"] = load_project(project_path, pack)
+    _WORKER["sheet"] = sheet
 
 
 def _worker_part(path: str) -> _Part:
-    return _part(read_csv(path), _WORKER["project"], _WORKER["pack"])
+    return _part(read_ledger(path, _WORKER["sheet"]), _WORKER["project"], _WORKER["pack"])
 
 
 def check_entries(

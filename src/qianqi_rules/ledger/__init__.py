@@ -7,7 +7,24 @@ rules.  It yields, for every row of the file, exactly one of
 row as :class:`qianqi_rules.models.InputError`.
 """
 
+from pathlib import Path
+
 from .csv_reader import CsvLedger, read_csv
 from .rows import RawRow, SkippedRow
+from .tabular import TabularLedger
+from .xlsx_reader import XlsxLedger, read_xlsx
 
-__all__ = ["CsvLedger", "RawRow", "SkippedRow", "read_csv"]
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+
+
+def read_ledger(path: str | Path, sheet: str | None = None) -> TabularLedger:
+    """Open a ledger by its file type: .xlsx/.xlsm with openpyxl, anything else as CSV."""
+    if Path(path).suffix.lower() in EXCEL_SUFFIXES:
+        return read_xlsx(path, sheet)
+    return read_csv(path)
+
+
+__all__ = [
+    "EXCEL_SUFFIXES", "CsvLedger", "RawRow", "SkippedRow", "TabularLedger", "XlsxLedger",
+    "read_csv", "read_ledger", "read_xlsx",
+]

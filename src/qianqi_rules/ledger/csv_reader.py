@@ -10,6 +10,7 @@ A row's number is its spreadsheet row: a quoted line break does not start a new 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import hashlib
 import io
@@ -17,21 +18,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ..errors import LedgerFileError, Position
-from ..models import InputError
-from .headers import HEADER_ALIASES, map_headers, missing_required
-from .rows import RawRow, SkippedRow
+from .tabular import Records, TabularLedger, find_header, is_blank, missing_header_error
 
-SUBTOTAL_MARKERS = (
-    "期初余额", "期末余额", "本月合计", "本年累计", "合计", "小计", "累计", "总计", "承前页", "过次页",
-)
-FOOTER_MARKERS = (
-    "制单人", "制单", "制表人", "审核人", "记账人", "出纳", "打印时间", "打印日期", "财务负责人",
-)
-HEADER_SEARCH_ROWS = 20
 MAX_FIELD = 64 * 1024 * 1024
-
-Row = RawRow | SkippedRow | InputError
-
 
 _CHUNK = 1 << 20
 
@@ -96,12 +85,8 @@ def _open_text(path: str, encoding: str) -> io.TextIOWrapper:
     return open(path, encoding=encoding, newline="")  # the caller closes it
 
 
-def _is_blank(cells: list[str]) -> bool:
-    return all(not c.strip() for c in cells)
-
-
-class CsvLedger:
-    """An opened CSV ledger: its metadata now, its rows streamed on demand (:meth:`rows`)."""
+class CsvLedger(TabularLedger):
+    """A CSV ledger: encoding and delimiter detected, records streamed."""
 
     def __init__(self, path: str) -> None:
         self.path = path
@@ -109,134 +94,59 @@ class CsvLedger:
         self.size = Path(path).stat().st_size
         if csv.field_size_limit() < MAX_FIELD:
             csv.field_size_limit(MAX_FIELD)
-        self.delimiter, self.header_row, self.header_cells, self.columns = self._find_header()
-        #: field -> the header text used for it, as written in the file
-        self.headers = {f: self.header_cells[i].strip() for f, i in self.columns.items()}
-
-    def _find_header(self) -> tuple[str, int, list[str], dict[str, int]]:
-        best: tuple[int, str, int, list[str], dict[str, int]] | None = None
+        self.delimiter = ","
+        best: tuple[int, str, tuple[int, list[str], dict[str, int]]] | None = None
         first_cells: list[str] | None = None
-        for delimiter in (",", "\t", ";"):
-            try:
-                with _open_text(self.path, self.encoding) as stream:
-                    records = csv.reader(stream, delimiter=delimiter, strict=False)
-                    for index, cells in enumerate(records, start=1):
-                        if index > HEADER_SEARCH_ROWS:
-                            break
-                        if first_cells is None and not _is_blank(cells):
-                            first_cells = cells
-                        mapping = map_headers(cells)
-                        if not missing_required(mapping):
-                            if best is None or len(mapping) > best[0]:
-                                best = (len(mapping), delimiter, index, cells, mapping)
-                            break
-            except csv.Error as exc:
-                raise LedgerFileError(
-                    f"CSV 格式错误: {exc}", position=Position(self.path), code="ledger-csv"
-                ) from None
+        for delimiter in (",", "\t", ";"):  # the one whose header names the most fields
+            self.delimiter = delimiter
+            with self._records() as records:
+                found = find_header(records, path)
+            if found is not None and (best is None or len(found[2]) > best[0]):
+                best = (len(found[2]), delimiter, found)
+            if first_cells is None:
+                with self._records() as records:
+                    first_cells = next((cells for _, cells in records if not is_blank(cells)), None)
         if best is None:
-            found = [c.strip() for c in (first_cells or []) if c.strip()]
-            mapping = map_headers(first_cells or [])
-            missing = missing_required(mapping)
-            names = "、".join(f"{f}（{'/'.join(HEADER_ALIASES[f][1:4])}…）" for f in missing)
-            raise LedgerFileError(
-                f"缺少必需的列: {names}；找到的表头: {'、'.join(found) if found else '（无）'}",
-                position=Position(self.path, 1),
-                code="ledger-missing-column",
-                hint="台账必须有日期、费用科目和金额（或借方金额）三列，表头名称见 CONTRACT 的表头对照表。",
-            )
-        _, delimiter, header_row, cells, mapping = best
-        return delimiter, header_row, cells, mapping
+            raise missing_header_error(path, first_cells)
+        self.delimiter = best[1]
+        self._set_header(*best[2])
 
-    def rows(self, progress: Callable[[int], None] | None = None) -> Iterator[Row]:
-        """Every row after the header, in file order, each classified exactly once.
-
-        ``progress`` is called now and then with the number of bytes read so far.
-        """
-        width = len(self.header_cells)
-        columns = self.columns
-        category_index = columns["category"]
-        description_index = columns.get("description")
+    @contextlib.contextmanager
+    def _records(self, progress: Callable[[int], None] | None = None) -> Iterator[Records]:
         with open(self.path, "rb") as raw, io.TextIOWrapper(raw, encoding=self.encoding, newline="") as stream:
-            records = csv.reader(stream, delimiter=self.delimiter, strict=False)
-            try:
-                for row, cells in enumerate(records, start=1):
-                    if progress is not None and not row % 5000:
-                        progress(raw.tell())
-                    if row < self.header_row:
-                        yield SkippedRow(row, "表头之前的标题行")
-                        continue
-                    if row == self.header_row:
-                        continue
-                    yield self._classify(row, cells, width, category_index, description_index)
-            except csv.Error as exc:
-                raise LedgerFileError(
-                    f"CSV 格式错误: {exc}",
-                    position=Position(self.path, records.line_num),
-                    code="ledger-csv",
-                ) from None
+            reader = csv.reader(stream, delimiter=self.delimiter, strict=False)
 
-    def cells_at(self, wanted: set[int]) -> Iterator[RawRow]:
-        """The rows numbered in ``wanted``, as raw rows, reading no further than the last of them."""
-        remaining = set(wanted)
-        if not remaining:
-            return
-        with _open_text(self.path, self.encoding) as stream:
-            for row, cells in enumerate(csv.reader(stream, delimiter=self.delimiter, strict=False), start=1):
-                if row in remaining:
-                    remaining.discard(row)
-                    yield RawRow(row, {field: cells[i] if i < len(cells) else "" for field, i in self.columns.items()})
-                    if not remaining:
-                        return
+            def records() -> Records:
+                try:
+                    for row, cells in enumerate(reader, start=1):
+                        if progress is not None and not row % 5000:
+                            progress(raw.tell())
+                        yield row, cells
+                except csv.Error as exc:
+                    raise LedgerFileError(
+                        f"CSV 格式错误: {exc}", position=Position(self.path, reader.line_num), code="ledger-csv"
+                    ) from None
 
-    def _classify(
-        self, row: int, cells: list[str], width: int, category_index: int, description_index: int | None
-    ) -> Row:
-        if len(cells) == width and cells[category_index].strip():  # the common case: a full row with a category
-            return RawRow(row, {field: cells[index] for field, index in self.columns.items()})
-        if _is_blank(cells):
-            return SkippedRow(row, "空行")
-        category = cells[category_index].strip() if category_index < len(cells) else ""
-        if not category:
-            label = ""
-            if description_index is not None and description_index < len(cells):
-                label = cells[description_index].strip()
-            first = next((c.strip() for c in cells if c.strip()), "")
-            for text in (label, first):
-                if any(m in text for m in SUBTOTAL_MARKERS):
-                    return SkippedRow(row, f"合计/余额行（{text}）")
-            if any(first.startswith(m) for m in FOOTER_MARKERS):
-                return SkippedRow(row, f"表尾说明行（{first}）")
-        if len(cells) < width:
-            missing = self.header_cells[len(cells)].strip()
-            return InputError(
-                row=row,
-                column=missing,
-                value=None,
-                code="row-too-few-fields",
-                message=f"该行只有 {len(cells)} 个字段，表头有 {width} 列（从“{missing}”列起缺失）",
-            )
-        if len(cells) > width and not _is_blank(cells[width:]):
-            return InputError(
-                row=row,
-                column=None,
-                value=",".join(cells[width:])[:200],
-                code="row-too-many-fields",
-                message=f"该行有 {len(cells)} 个字段，多于表头的 {width} 列（金额中的逗号是否未加引号？）",
-            )
-        return RawRow(row, {field: cells[index] for field, index in self.columns.items()})
+            yield records()
 
 
 def read_csv(path: str | Path) -> CsvLedger:
     """Open a CSV ledger; raises :class:`LedgerFileError` when it cannot be read at all."""
     name = str(path)
-    try:
+    with opening(name):
         return CsvLedger(name)
+
+
+@contextlib.contextmanager
+def opening(name: str) -> Iterator[None]:
+    """Turn the OS's complaints about a ledger file into :class:`LedgerFileError`."""
+    try:
+        yield
     except FileNotFoundError:
         raise LedgerFileError("台账文件不存在", position=Position(name), code="ledger-not-found") from None
     except IsADirectoryError:
         raise LedgerFileError("这是一个目录，不是台账文件", position=Position(name), code="ledger-unreadable") from None
     except OSError as exc:
         raise LedgerFileError(
-            f"无法读取台账文件: {exc.strerror}", position=Position(name), code="ledger-unreadable"
+            f"无法读取台账文件: {exc.strerror or exc}", position=Position(name), code="ledger-unreadable"
         ) from None

@@ -22,8 +22,11 @@ from .authoring import explain, lint, test_pack
 from .errors import LedgerFileError, Position, QianqiError
 from .ledger import EXCEL_SUFFIXES
 from .pipeline import check_ledgers, load_project, load_rules
-from .report import RENDERERS
+from .programme import check_programme
+from .report import BINARY_FORMATS, RENDERERS, report_schema
 from .report.authoring import render_explanation, render_lint, render_rules, render_test
+from .report.programme import PROGRAMME_RENDERERS
+from .rules.pack import RulePack
 from .values import parse_date
 from .waivers import load_waivers
 
@@ -53,7 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("ledger", nargs="+",
                        help="台账文件（CSV 或 .xlsx；可以写多个，或一个目录：作为同一项目的台账一起检查）")
     check.add_argument("--sheet", help="Excel 台账的工作表名称（默认第一个工作表）")
-    check.add_argument("--project", required=True, help="项目文件（YAML）")
+    which = check.add_mutually_exclusive_group(required=True)
+    which.add_argument("--project", help="项目文件（YAML）")
+    which.add_argument("--projects", help="项目文件目录：按项目编号为每个台账配对项目文件，一次检查整个计划")
     check.add_argument("--rules", action="append", help=rules_help)
     check.add_argument("--waivers", help="豁免文件（YAML）：经批准的例外")
     check.add_argument("--today", type=_date, help="判断豁免是否到期所用的日期（默认今天）")
@@ -73,20 +78,29 @@ def build_parser() -> argparse.ArgumentParser:
     list_cmd.add_argument("--rules", action="append", help=rules_help)
     list_cmd.add_argument("--format", choices=["table", "json"], default="table")
 
+    sub.add_parser("schema", help="输出 JSON 报告的 JSON Schema", description="输出 --format json 报告的 JSON Schema")
+
     explain_cmd = sub.add_parser("explain", help="解释一条规则：依据的条文、条件、示例和后果")
     explain_cmd.add_argument("rule_id", help="规则编号，如 QQ1010")
     explain_cmd.add_argument("--rules", action="append", help=rules_help)
     return parser
 
 
-def _write(text: str, output: str | None) -> bool:
+def _write(text: str | bytes, output: str | None) -> bool:
     if output is None:
-        sys.stdout.write(text)
+        if isinstance(text, bytes):
+            sys.stdout.buffer.write(text)
+        else:
+            sys.stdout.write(text)
         sys.stdout.flush()
         return True
     try:
-        with open(output, "w", encoding="utf-8") as f:
-            f.write(text)
+        if isinstance(text, bytes):
+            with open(output, "wb") as f:
+                f.write(text)
+        else:
+            with open(output, "w", encoding="utf-8") as f:
+                f.write(text)
     except OSError as exc:
         print(f"qianqi-rules: {output}: 无法写入报告: {exc.strerror}", file=sys.stderr)
         return False
@@ -135,11 +149,16 @@ def _progress(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
 
 def _check(args: argparse.Namespace) -> int:
     pack = load_rules(args.rules)
-    project = load_project(args.project, pack)
-    waivers = load_waivers(args.waivers) if args.waivers else []
     files = _ledger_files(args.ledger)
     if args.jobs < 1:
         raise QianqiError("--jobs 至少为 1", code="bad-arguments")
+    if args.format in BINARY_FORMATS and not args.output:
+        raise QianqiError(f"--format {args.format} 需要用 --output 指定报告文件，如 --output 报告.xlsx",
+                          code="bad-arguments")
+    if args.projects:
+        return _check_programme(args, pack, files)
+    project = load_project(args.project, pack)
+    waivers = load_waivers(args.waivers) if args.waivers else []
     with _progress(sys.stderr.isatty()) as progress:
         report = check_ledgers(files, project, pack, waivers=waivers, today=args.today, jobs=args.jobs,
                                sources=(args.rules, args.project), progress=progress, sheet=args.sheet)
@@ -151,6 +170,22 @@ def _check(args: argparse.Namespace) -> int:
         print(f"报告已写入 {args.output}：错误 {s.errors} 项，警告 {s.warnings} 项，拒收 {report.input.rows_rejected} 行",
               file=sys.stderr)
     return report.exit_code
+
+
+def _check_programme(args: argparse.Namespace, pack: RulePack, files: list[str]) -> int:
+    if args.waivers:
+        raise QianqiError("--waivers 只能和 --project 一起使用", code="bad-arguments")
+    with _progress(sys.stderr.isatty()) as progress:
+        programme = check_programme(files, args.projects, pack, rule_paths=args.rules, today=args.today,
+                                    jobs=args.jobs, sheet=args.sheet, progress=progress)
+    text = PROGRAMME_RENDERERS[args.format](programme, color=args.output is None and _color())
+    if not _write(text, args.output):
+        return EXIT_FAILED
+    if args.output:
+        s = programme.summary
+        print(f"报告已写入 {args.output}：{s.projects} 个项目，错误 {s.errors} 项，未匹配 {s.rows_unmatched} 行",
+              file=sys.stderr)
+    return programme.exit_code
 
 
 def _lint(args: argparse.Namespace) -> int:
@@ -191,7 +226,15 @@ def _explain(args: argparse.Namespace) -> int:
     return EXIT_CLEAN
 
 
+def _schema(args: argparse.Namespace) -> int:
+    import json
+
+    sys.stdout.write(json.dumps(report_schema(), ensure_ascii=False, indent=2) + "\n")
+    return EXIT_CLEAN
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "schema": _schema,
     "check": _check,
     "lint": _lint,
     "test": _test,

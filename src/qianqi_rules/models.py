@@ -335,3 +335,69 @@ class Report(_Frozen):
     def to_json(self) -> str:
         """The report as one JSON document (UTF-8 text, Chinese kept readable)."""
         return self.model_dump_json(indent=2)
+
+
+class LedgerAccount(_Frozen):
+    """How one ledger file's rows were shared out among the programme's projects.
+
+    ``rows_total = rows_skipped + rows_unmatched + sum(rows_by_project.values())``.
+    """
+
+    path: str
+    sha256: str | None = None
+    rows_total: int
+    rows_skipped: int
+    rows_unmatched: int
+    rows_by_project: dict[str, int]
+
+
+class Unmatched(_Frozen):
+    """Ledger rows that belong to no project file: reported, never silently skipped."""
+
+    path: str
+    project_code: str | None = None
+    rows: list[int]
+    reason: str
+
+
+class ProjectLine(_Frozen):
+    """One line of the programme summary."""
+
+    code: str
+    name: str
+    rows: int
+    errors: int
+    warnings: int
+    rejected: int
+    clawback_total: Money
+    spent_total: Money
+    budget_total: Money | None = None
+    execution_rate: Decimal | None = None
+
+
+class ProgrammeSummary(_Frozen):
+    projects: int
+    errors: int
+    warnings: int
+    rows_unmatched: int
+    clawback_total: Money
+    spent_total: Money
+
+
+class ProgrammeReport(_Frozen):
+    """A whole programme checked at once: one report per project, and what could not be paired."""
+
+    ledgers: list[LedgerAccount]
+    projects: list[ProjectLine]
+    reports: list[Report]
+    unmatched: list[Unmatched]
+    projects_without_ledger: list[str]
+    summary: ProgrammeSummary
+
+    @property
+    def exit_code(self) -> int:
+        """1 with any error finding, rejected row or unmatched row; else 0."""
+        return 1 if any(r.exit_code for r in self.reports) or self.unmatched else 0
+
+    def to_json(self) -> str:
+        return self.model_dump_json(indent=2)

@@ -4,9 +4,33 @@ Renderers only present what the report holds; they never recompute findings
 or money.
 """
 
+from collections.abc import Callable
+
+from ..models import Report
+from .csv_report import render_csv
 from .json_report import render_json
 from .table import render_table
+from .xlsx_report import render_xlsx
 
-RENDERERS = {"json": render_json, "table": render_table}
+Renderer = Callable[..., "str | bytes"]
 
-__all__ = ["RENDERERS", "render_json", "render_table"]
+#: format name -> renderer; text formats return str, spreadsheet formats bytes
+RENDERERS: dict[str, Renderer] = {
+    "table": render_table,
+    "json": render_json,
+    "csv": render_csv,
+    "xlsx": render_xlsx,
+}
+#: formats that are binary and must go to a file (--output)
+BINARY_FORMATS = {"xlsx"}
+
+
+def report_schema() -> dict:
+    """The JSON Schema of the JSON report, generated from the pydantic models."""
+    schema = Report.model_json_schema(mode="serialization")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "qianqi-rules check report"
+    return schema
+
+
+__all__ = ["BINARY_FORMATS", "RENDERERS", "render_csv", "render_json", "render_table", "render_xlsx", "report_schema"]

@@ -1,0 +1,118 @@
+"""Rendering a whole programme: one summary line per project, then the details in the chosen format."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from typing import Any
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from ..models import ProgrammeReport
+from ..values import format_money_cn
+from .cells import (
+    BUDGET_HEADERS,
+    CLAWBACK_HEADERS,
+    FINDING_HEADERS,
+    INPUT_ERROR_HEADERS,
+    budget_rows,
+    clawback_rows,
+    finding_rows,
+    input_error_rows,
+    safe_text,
+)
+from .csv_report import _text
+
+SUMMARY_HEADERS = ["项目编号", "项目名称", "行数", "错误", "警告", "拒收", "应追回", "支出合计", "预算合计", "执行率"]
+UNMATCHED_HEADERS = ["台账", "项目编号", "行", "原因"]
+
+
+def _summary_rows(programme: ProgrammeReport) -> list[list[Any]]:
+    return [
+        [p.code, safe_text(p.name), p.rows, p.errors, p.warnings, p.rejected, p.clawback_total, p.spent_total,
+         p.budget_total, p.execution_rate]
+        for p in programme.projects
+    ]
+
+
+def _unmatched_rows(programme: ProgrammeReport) -> list[list[Any]]:
+    return [[safe_text(u.path), safe_text(u.project_code or ""), "、".join(str(r) for r in u.rows), u.reason]
+            for u in programme.unmatched]
+
+
+def _per_project(programme: ProgrammeReport, rows_of: Any) -> list[list[Any]]:
+    return [[report.project.code, *row] for report in programme.reports for row in rows_of(report)]
+
+
+def render_programme_table(programme: ProgrammeReport, *, color: bool = False, width: int | None = None) -> str:
+    buffer = io.StringIO()
+    console = Console(file=buffer, force_terminal=color, no_color=not color, width=width or 140, highlight=False)
+    table = Table(title=Text(f"项目汇总：{programme.summary.projects} 个项目", style="bold"), box=box.SIMPLE_HEAD,
+                  title_justify="left")
+    for column in SUMMARY_HEADERS:
+        table.add_column(column, justify="left" if column in ("项目编号", "项目名称") else "right", overflow="fold")
+    for p in programme.projects:
+        table.add_row(
+            p.code, p.name, str(p.rows), Text(str(p.errors), style="red" if p.errors else ""), str(p.warnings),
+            str(p.rejected), format_money_cn(p.clawback_total), format_money_cn(p.spent_total),
+            format_money_cn(p.budget_total) if p.budget_total is not None else "",
+            f"{p.execution_rate * 100:.2f}%" if p.execution_rate is not None else "",
+        )
+    console.print(table)
+    if programme.unmatched:
+        console.print(Text("没有对应项目文件的台账行（未检查）：", style="bold magenta"))
+        for u in programme.unmatched:
+            rows = "、".join(str(r) for r in u.rows[:12]) + (f" 等共 {len(u.rows)} 行" if len(u.rows) > 12 else "")
+            console.print(f"  {u.path}：{u.reason}，第 {rows} 行", overflow="fold")
+    if programme.projects_without_ledger:
+        console.print(Text("没有台账的项目：" + "、".join(programme.projects_without_ledger), style="yellow"),
+                      overflow="fold")
+    s = programme.summary
+    console.print(Text(f"合计：错误 {s.errors} 项，警告 {s.warnings} 项，未匹配 {s.rows_unmatched} 行；"
+                       f"支出合计 {format_money_cn(s.spent_total)} 元，应追回 {format_money_cn(s.clawback_total)} 元",
+                       style="bold"))
+    return buffer.getvalue()
+
+
+def render_programme_json(programme: ProgrammeReport, *, color: bool = False, width: int | None = None) -> str:
+    return programme.to_json() + "\n"
+
+
+def render_programme_csv(programme: ProgrammeReport, *, color: bool = False, width: int | None = None) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(["项目编号", *FINDING_HEADERS])
+    for row in _per_project(programme, finding_rows):
+        writer.writerow([_text(v) for v in row])
+    return "\ufeff".encode() + buffer.getvalue().encode("utf-8")
+
+
+def render_programme_xlsx(programme: ProgrammeReport, *, color: bool = False, width: int | None = None) -> bytes:
+    from .xlsx_report import _sheet, workbook
+
+    book = workbook()
+    _sheet(book, "项目汇总", SUMMARY_HEADERS, _summary_rows(programme), money={6, 7, 8}, percent={9},
+           widths={0: 20, 1: 36})
+    _sheet(book, "违规发现", ["项目编号", *FINDING_HEADERS], _per_project(programme, finding_rows),
+           money={8, 14, 15}, widths={0: 20, 13: 60})
+    _sheet(book, "预算执行", ["项目编号", *BUDGET_HEADERS], _per_project(programme, budget_rows),
+           money={3, 4, 5, 6, 7}, percent={8}, widths={0: 20, 1: 36})
+    _sheet(book, "追回汇总", ["项目编号", *CLAWBACK_HEADERS], _per_project(programme, clawback_rows), money={2})
+    _sheet(book, "无法读取的行", ["项目编号", *INPUT_ERROR_HEADERS], _per_project(programme, input_error_rows),
+           money=set())
+    _sheet(book, "未匹配的台账", UNMATCHED_HEADERS, _unmatched_rows(programme), money=set(), widths={0: 40, 3: 50})
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+PROGRAMME_RENDERERS: dict[str, Callable[..., str | bytes]] = {
+    "table": render_programme_table,
+    "json": render_programme_json,
+    "csv": render_programme_csv,
+    "xlsx": render_programme_xlsx,
+}

@@ -36,7 +36,7 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_FAILED = 0, 1, 2
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:  # argparse exits 2 too; keep the message short
         self.print_usage(sys.stderr)
-        self.exit(EXIT_FAILED, f"{self.prog}: 参数错误: {message}\n")
+        self.exit(EXIT_FAILED, f"{self.prog}: 参数错误: {message} [bad-arguments]\n")
 
 
 def _date(text: str) -> dt.date:
@@ -102,7 +102,7 @@ def _write(text: str | bytes, output: str | None) -> bool:
             with open(output, "w", encoding="utf-8") as f:
                 f.write(text)
     except OSError as exc:
-        print(f"qianqi-rules: {output}: 无法写入报告: {exc.strerror}", file=sys.stderr)
+        print(f"qianqi-rules: {output}: 无法写入报告: {exc.strerror} [output-unwritable]", file=sys.stderr)
         return False
     return True
 
@@ -199,7 +199,7 @@ def _test(args: argparse.Namespace) -> int:
     pack = load_rules(args.dirs or None)
     unknown = [r for r in args.rule if r not in {rule.id for rule in pack.rules}]
     if unknown:
-        print(f"qianqi-rules: 规则包中没有规则 {'、'.join(unknown)}", file=sys.stderr)
+        print(f"qianqi-rules: 规则包中没有规则 {'、'.join(unknown)} [unknown-rule]", file=sys.stderr)
         return EXIT_FAILED
     outcomes = test_pack(pack, args.rule)
     sys.stdout.write(render_test(pack, outcomes, color=_color()))
@@ -220,7 +220,7 @@ def _explain(args: argparse.Namespace) -> int:
 
         close = get_close_matches(args.rule_id.upper(), [r.id for r in pack.rules], n=1)
         hint = f"；是不是想写 {close[0]}？" if close else "；用 qianqi-rules rules 查看所有规则"
-        print(f"qianqi-rules: 规则包中没有规则 {args.rule_id}{hint}", file=sys.stderr)
+        print(f"qianqi-rules: 规则包中没有规则 {args.rule_id} [unknown-rule]{hint}", file=sys.stderr)
         return EXIT_FAILED
     sys.stdout.write(render_explanation(explanation))
     return EXIT_CLEAN
@@ -251,13 +251,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"qianqi-rules: {exc}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
-        print("qianqi-rules: 已中断", file=sys.stderr)
+        print("qianqi-rules: 已中断 [interrupted]", file=sys.stderr)
         return EXIT_FAILED
     except Exception as exc:  # noqa: BLE001 - the contract promises no traceback
         if os.environ.get("QIANQI_DEBUG"):
             raise
-        print(f"qianqi-rules: 内部错误（请报告此问题，设置 QIANQI_DEBUG=1 可看详情）: {type(exc).__name__}: {exc}",
-              file=sys.stderr)
+        print(f"qianqi-rules: 内部错误（请报告此问题，设置 QIANQI_DEBUG=1 可看详情）: {type(exc).__name__}: {exc}"
+              " [internal-error]", file=sys.stderr)
         return EXIT_FAILED
 
 

@@ -39,7 +39,6 @@ class QianqiError(Exception):
     ``hint`` says what to do about it.
     """
 
-    kind = "error"
 
     def __init__(
         self,
@@ -57,7 +56,7 @@ class QianqiError(Exception):
 
     def __str__(self) -> str:
         where = f"{self.position}: " if self.position else ""
-        text = f"{where}{self.message}"
+        text = f"{where}{self.message} [{self.code}]"
         if self.hint:
             text += f"\n  提示: {self.hint}"
         return text
@@ -66,13 +65,11 @@ class QianqiError(Exception):
 class RuleFileError(QianqiError):
     """A rule pack file is not valid (YAML, schema, condition, template …)."""
 
-    kind = "rule-file"
 
 
 class RulePackError(QianqiError):
     """Several rule-file problems found while loading one pack; all are kept."""
 
-    kind = "rule-pack"
 
     def __init__(self, errors: list[RuleFileError]) -> None:
         self.errors = list(errors)
@@ -88,22 +85,18 @@ class RulePackError(QianqiError):
 class ProjectFileError(QianqiError):
     """The project file (budget, rosters, period) is missing or invalid."""
 
-    kind = "project-file"
 
 
 class LedgerFileError(QianqiError):
     """The ledger as a whole cannot be read (encoding, missing column …)."""
 
-    kind = "ledger-file"
 
 
 class EntryError(QianqiError):
     """An entry handed to the library API is not valid (not a ledger row)."""
 
-    kind = "entry"
 
 
 class RuleRuntimeError(QianqiError):
     """A rule raised while being evaluated: a defect in the rule, not a finding."""
 
-    kind = "rule-runtime"

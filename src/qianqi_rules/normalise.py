@@ -19,6 +19,9 @@ from .models import LEDGER_FIELDS, OPTIONAL_FIELDS, Entry, EntryRecord, InputErr
 from .values import clean_code, normalise_text, parse_amount, parse_count, parse_quantity, to_date, to_decimal
 
 _CODE_FIELDS = ("voucher_no", "invoice_no", "project_code")
+#: longer cells are refused: no real ledger writes a 4,000-character description, and a bound on
+#: every cell keeps the work per row bounded whatever a file holds
+MAX_CELL = 4_000
 
 
 def _count(value: Any) -> int:
@@ -74,6 +77,12 @@ def _build(
                 message=message,
             )
         )
+
+    for field, value in values.items():
+        if isinstance(value, str) and len(value) > MAX_CELL:
+            fail(field, "cell-too-long", f"内容过长（{len(value)} 个字符，上限 {MAX_CELL}）")
+    if errors:
+        return errors
 
     date = None
     if _is_empty(values.get("date")):
@@ -205,6 +214,8 @@ class RowNormaliser:
     def __call__(self, raw: RawRow) -> Entry | EntryRecord | list[InputError]:
         values = raw.values
         texts = self._texts
+        if any(len(v) > MAX_CELL for v in values.values()):
+            return normalise_row(raw, self.headers)
         try:
             cell = values["date"]
             date = self._dates.get(cell) or self._miss(self._dates, cell, to_date)

@@ -24,7 +24,6 @@ from .yamlsafe import YamlLoadError, load_yaml_file
 class WaiverFileError(QianqiError):
     """The waivers file cannot be read or is not valid."""
 
-    kind = "waiver-file"
 
 
 class Waiver(BaseModel):

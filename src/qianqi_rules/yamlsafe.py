@@ -134,7 +134,7 @@ def load_yaml_file(path: str | Path) -> YamlDocument:
     except UnicodeDecodeError as exc:
         raise YamlLoadError(
             YamlProblem(
-                "encoding",
+                "yaml-encoding",
                 f"文件不是 UTF-8 编码（第 {exc.start} 字节无法解码）",
                 Position(str(path)),
                 "请用 UTF-8 编码保存 YAML 文件。",

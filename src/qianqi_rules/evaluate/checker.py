@@ -138,10 +138,11 @@ class Checker:
     def _run(rule: Rule, expression: Any, ctx: Mapping[str, Any], entry: Entry | EntryRecord | None) -> Any:
         try:
             return expression.evaluate(ctx)
-        except re_errors.EngineError as exc:
+        except (re_errors.EngineError, ArithmeticError, TypeError, ValueError) as exc:
             where = f"第 {entry.row} 行" if entry is not None else f"分组 {ctx.get('key')!r}"
+            detail = getattr(exc, "message", None) or type(exc).__name__
             raise RuleRuntimeError(
-                f"规则 {rule.id} 在{where}上求值失败: {exc.message}",
+                f"规则 {rule.id} 在{where}上求值失败: {detail}",
                 position=rule.source,
                 code="rule-runtime",
                 hint="这是规则本身的问题，不是台账的问题：请修改规则的条件（例如用 key in project.budget 先判断）。",
@@ -165,7 +166,7 @@ class Checker:
             assert rule.when is not None
             try:
                 hit = rule.when.evaluate(ctx)
-            except re_errors.EngineError:
+            except (re_errors.EngineError, ArithmeticError, TypeError, ValueError):
                 hit = self._run(rule, rule.when, ctx, entry)  # raises the explained error
             if not hit:
                 continue

@@ -22,12 +22,13 @@ import rule_engine
 from rule_engine import DataType
 from rule_engine import errors as re_errors
 from rule_engine.ast import ExpressionBase
-from rule_engine.ast.binary.comparison import LogicExpression
+from rule_engine.ast.binary.comparison import FuzzyComparisonExpression, LogicExpression
 from rule_engine.ast.expression.access import ContainsExpression, GetAttributeExpression
 from rule_engine.ast.expression.resolution import SymbolExpression
 from rule_engine.ast.literal import StringExpression
 
 from .compiler import compile_closure
+from .regex_safety import regex_problem
 from .symbols import SYMBOL_HELP
 
 TIMEZONE = dateutil.tz.gettz("Asia/Shanghai")
@@ -191,6 +192,10 @@ def compile_expression(
             len(text) if offset is None else offset,
             "检查括号、引号是否成对，and/or/not 两边是否都有内容；文字要用双引号括起来。",
         ) from None
+    except re_errors.ArithmeticError as exc:
+        raise ExpressionError(
+            "expression-arithmetic", f"{what}中的算式无法计算: {exc.message}", 0, "检查除以零或过大的乘方。"
+        ) from None
     except re_errors.EvaluationError as exc:  # type mismatches and the like, found while parsing
         used = [n for n in symbols if _find_word(text, n) is not None]
         types = "，".join(f"{n} 是{type_name(symbols[n])}" for n in used if n in SYMBOL_HELP)
@@ -214,6 +219,19 @@ def compile_expression(
     attributes: set[str] = set()
     used_terms: dict[str, int] = {}
     for node in walk(rule.statement.expression):
+        if isinstance(node, FuzzyComparisonExpression):
+            if not isinstance(node.right, StringExpression):
+                raise ExpressionError(
+                    "regex-not-literal",
+                    f"{what}中 =~ / =~~ 右边的正则表达式必须直接写成文字（用双引号括起来）",
+                    _find_word(text, "=~"),
+                    "不能拿台账里的内容当作正则表达式。",
+                )
+            problem = regex_problem(node.right.value)
+            if problem:
+                offset = text.find(node.right.value)
+                raise ExpressionError("unsafe-regex", f"{what}中的{problem}", offset if offset >= 0 else None,
+                                      "改写成不嵌套重复的形式，例如把 (\\w+\\s?)+ 改成 [\\w\\s]+。")
         if isinstance(node, SymbolExpression) and node.scope is None:
             used_symbols.add(node.name)
         elif isinstance(node, GetAttributeExpression):

@@ -32,6 +32,7 @@ from ..yamlsafe import PathKey, YamlDocument, YamlLoadError, load_yaml_file
 from .categories import CategoryTable
 from .expressions import Expression, ExpressionError, compile_expression
 from .pack import PackLayer, Rule, RulePack
+from .regex_safety import regex_problem
 from .spec import FILE_KEYS, MaskSpec, OverrideSpec, PackMeta, RuleSpec, StandardSpec, TermSpec
 from .standards import Standard
 from .symbols import ENTRY_SYMBOLS, GROUP_SYMBOLS, OPTIONAL_PROJECT_ATTRIBUTES, SYMBOL_COLUMNS
@@ -360,6 +361,10 @@ def _read_masks(docs: list[YamlDocument], loader: _Loader) -> list[re.Pattern[st
         for i, item in enumerate(data):
             spec = _validated(MaskSpec, item, doc, ("masks", i), loader, "masks")
             if spec is None:
+                continue
+            problem = regex_problem(spec.pattern)
+            if problem and not problem.startswith("正则表达式无效"):
+                loader.error(doc.position(("masks", i, "pattern")), f"masks 的{problem}", "unsafe-regex")
                 continue
             try:
                 masks.append(re.compile(spec.pattern))

@@ -19,6 +19,8 @@ from .citations import citation_text
 from .values import format_money
 
 Money = Annotated[Decimal, PlainSerializer(format_money, return_type=str, when_used="json")]
+#: a non-money decimal (days, hours, a rate), written in JSON as its exact decimal text
+DecimalText = Annotated[Decimal, PlainSerializer(str, return_type=str, when_used="json")]
 Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
 
@@ -60,13 +62,13 @@ class Entry(_Frozen):
     invoice_no: str | None = None
     project_code: str | None = None
     persons: int | None = None
-    days: Decimal | None = None
+    days: DecimalText | None = None
     title: str | None = None
     consult_mode: str | None = None
     conference_class: str | None = None
     training_class: str | None = None
     city: str | None = None
-    hours: Decimal | None = None
+    hours: DecimalText | None = None
 
 
 class EntryRecord(NamedTuple):
@@ -255,7 +257,7 @@ class BudgetLine(_Frozen):
     spent: Money  # net of refunds
     flagged: Money  # of which money to recover
     balance: Money | None = None
-    execution_rate: Decimal | None = None  # spent ÷ adjusted budget, four places
+    execution_rate: DecimalText | None = None  # spent ÷ adjusted budget, four places
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -372,7 +374,7 @@ class ProjectLine(_Frozen):
     clawback_total: Money
     spent_total: Money
     budget_total: Money | None = None
-    execution_rate: Decimal | None = None
+    execution_rate: DecimalText | None = None
 
 
 class ProgrammeSummary(_Frozen):

@@ -111,6 +111,15 @@ def _color() -> bool:
     return sys.stdout.isatty()
 
 
+def _emit(render: Callable[..., str | bytes], result: object, output: str | None, done: str, status: int) -> int:
+    """Render a result to stdout or ``output`` (then one line on stderr); the exit status."""
+    if not _write(render(result, color=output is None and _color()), output):
+        return EXIT_FAILED
+    if output:
+        print(f"报告已写入 {output}：{done}", file=sys.stderr)
+    return status
+
+
 def _ledger_files(arguments: Sequence[str]) -> list[str]:
     """The files named, with a directory standing for the CSV files in it."""
     files: list[str] = []
@@ -162,14 +171,9 @@ def _check(args: argparse.Namespace) -> int:
     with _progress(sys.stderr.isatty()) as progress:
         report = check_ledgers(files, project, pack, waivers=waivers, today=args.today, jobs=args.jobs,
                                sources=(args.rules, args.project), progress=progress, sheet=args.sheet)
-    text = RENDERERS[args.format](report, color=args.output is None and _color())
-    if not _write(text, args.output):
-        return EXIT_FAILED
-    if args.output:
-        s = report.summary
-        print(f"报告已写入 {args.output}：错误 {s.errors} 项，警告 {s.warnings} 项，拒收 {report.input.rows_rejected} 行",
-              file=sys.stderr)
-    return report.exit_code
+    s = report.summary
+    done = f"错误 {s.errors} 项，警告 {s.warnings} 项，拒收 {report.input.rows_rejected} 行"
+    return _emit(RENDERERS[args.format], report, args.output, done, report.exit_code)
 
 
 def _check_programme(args: argparse.Namespace, pack: RulePack, files: list[str]) -> int:
@@ -178,14 +182,9 @@ def _check_programme(args: argparse.Namespace, pack: RulePack, files: list[str])
     with _progress(sys.stderr.isatty()) as progress:
         programme = check_programme(files, args.projects, pack, rule_paths=args.rules, today=args.today,
                                     jobs=args.jobs, sheet=args.sheet, progress=progress)
-    text = PROGRAMME_RENDERERS[args.format](programme, color=args.output is None and _color())
-    if not _write(text, args.output):
-        return EXIT_FAILED
-    if args.output:
-        s = programme.summary
-        print(f"报告已写入 {args.output}：{s.projects} 个项目，错误 {s.errors} 项，未匹配 {s.rows_unmatched} 行",
-              file=sys.stderr)
-    return programme.exit_code
+    s = programme.summary
+    done = f"{s.projects} 个项目，错误 {s.errors} 项，未匹配 {s.rows_unmatched} 行"
+    return _emit(PROGRAMME_RENDERERS[args.format], programme, args.output, done, programme.exit_code)
 
 
 def _lint(args: argparse.Namespace) -> int:

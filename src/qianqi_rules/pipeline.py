@@ -64,8 +64,8 @@ def check_ledger(
     ledger = read_ledger(path, sheet)
     checker = Checker(project, pack, columns=ledger_columns(ledger), waivers=waivers, today=today,
                       retain_entries=False)
-    summary, errors, normaliser = feed(ledger, checker, progress)
-    return checker.report(input=summary, input_errors=errors, lookup=refetch(ledger, normaliser, checker))
+    summary, errors = feed(ledger, checker, progress)
+    return checker.report(input=summary, input_errors=errors, lookup=refetch([ledger], checker))
 
 
 def ledger_columns(ledger: TabularLedger) -> set[str]:
@@ -75,7 +75,7 @@ def ledger_columns(ledger: TabularLedger) -> set[str]:
 
 def feed(
     ledger: TabularLedger, checker: Checker, progress: Callable[[int, int], None] | None = None
-) -> tuple[InputSummary, list[InputError], RowNormaliser]:
+) -> tuple[InputSummary, list[InputError]]:
     """Stream every row of ``ledger`` into ``checker``; account for each row exactly once."""
     errors: list[InputError] = []
     total = skipped = 0
@@ -106,19 +106,27 @@ def feed(
         rows_rejected=len(rejected),
         rows_skipped=skipped,
     )
-    return summary, errors, normalise_row
+    return summary, errors
 
 
-def refetch(ledger: TabularLedger, normalise_row: RowNormaliser, checker: Checker) -> EntryLookup:
-    """Read the few entries a report needs again from the file, rather than keep every entry."""
+def refetch(ledgers: Sequence[TabularLedger], checker: Checker) -> EntryLookup:
+    """Read the few entries a report needs again from the files, rather than keep every entry.
+
+    ``ledgers`` are the files in the order the checker numbered them (``checker.table.files``).
+    """
 
     def lookup(ordinals: Sequence[int]) -> dict[int, Entry | EntryRecord]:
-        wanted = {checker.table.rows[o]: o for o in ordinals}
         found: dict[int, Entry | EntryRecord] = {}
-        for item in ledger.cells_at(set(wanted)):
-            entry = normalise_row(item)
-            if not isinstance(entry, list):
-                found[wanted[item.row]] = entry
+        table = checker.table
+        for index, ledger in enumerate(ledgers):
+            wanted = {table.rows[o]: o for o in ordinals if table.files[o] == index}
+            if not wanted:
+                continue
+            normalise_row = RowNormaliser(ledger.headers)
+            for item in ledger.cells_at(set(wanted)):
+                entry = normalise_row(item)
+                if not isinstance(entry, list):
+                    found[wanted[item.row]] = entry
         return found
 
     return lookup
@@ -197,19 +205,7 @@ def check_ledgers(
         rows_skipped=sum(s.rows_skipped for s in summaries),
     )
 
-    def lookup(ordinals: Sequence[int]) -> dict[int, Entry | EntryRecord]:
-        found: dict[int, Entry | EntryRecord] = {}
-        for index, ledger in enumerate(ledgers):
-            mine = [o for o in ordinals if checker.table.files[o] == index]
-            wanted = {checker.table.rows[o]: o for o in mine}
-            normalise_row = RowNormaliser(ledger.headers)
-            for item in ledger.cells_at(set(wanted)):
-                entry = normalise_row(item)
-                if not isinstance(entry, list):
-                    found[wanted[item.row]] = entry
-        return found
-
-    return checker.report(input=combined, input_errors=errors, lookup=lookup, inputs=summaries)
+    return checker.report(input=combined, input_errors=errors, lookup=refetch(ledgers, checker), inputs=summaries)
 
 
 @dataclass
@@ -226,7 +222,7 @@ def _part(
     ledger: TabularLedger, project: Project, pack: RulePack, progress: Callable[[int], None] | None = None
 ) -> _Part:
     checker = Checker(project, pack, columns=ledger_columns(ledger), retain_entries=False)
-    summary, errors, _ = feed(ledger, checker, (lambda n, _t: progress(n)) if progress is not None else None)
+    summary, errors = feed(ledger, checker, (lambda n, _t: progress(n)) if progress is not None else None)
     return _Part(summary, errors, checker.not_run, checker.state())
 
 

@@ -20,11 +20,8 @@ from pathlib import Path
 from .errors import Position, ProjectFileError
 from .evaluate import Checker
 from .evaluate.checker import CheckerState
-from .evaluate.findings import EntryLookup
 from .ledger import RawRow, SkippedRow, TabularLedger, read_ledger
 from .models import (
-    Entry,
-    EntryRecord,
     InputError,
     InputSummary,
     LedgerAccount,
@@ -37,7 +34,7 @@ from .models import (
     Unmatched,
 )
 from .normalise import RowNormaliser
-from .pipeline import ledger_columns, load_project, load_rules
+from .pipeline import ledger_columns, load_project, load_rules, refetch
 from .rules.pack import RulePack
 from .values import clean_code
 
@@ -232,8 +229,8 @@ def check_programme(
             rows_rejected=rejected,
             rows_skipped=0,
         )
-        lookup = _lookup(checker, [fp.account.path for _, fp in contributing], sheet)
-        reports.append(checker.report(input=summary, input_errors=errors, lookup=lookup))
+        ledgers = [read_ledger(fp.account.path, sheet) for _, fp in contributing]
+        reports.append(checker.report(input=summary, input_errors=errors, lookup=refetch(ledgers, checker)))
 
     unmatched = [u for fp in file_parts for u in fp.unmatched]
     lines = [_line(report) for report in reports]
@@ -253,24 +250,6 @@ def check_programme(
             spent_total=sum((r.summary.spent_total for r in reports), ZERO),
         ),
     )
-
-
-def _lookup(checker: Checker, paths: list[str], sheet: str | None) -> EntryLookup:
-    """Read again, from whichever file each is in, the few entries a project's report needs."""
-
-    def lookup(ordinals: Sequence[int]) -> dict[int, Entry | EntryRecord]:
-        found: dict[int, Entry | EntryRecord] = {}
-        for index, path in enumerate(paths):
-            ledger = read_ledger(path, sheet)
-            wanted = {checker.table.rows[o]: o for o in ordinals if checker.table.files[o] == index}
-            normalise = RowNormaliser(ledger.headers)
-            for item in ledger.cells_at(set(wanted)):
-                entry = normalise(item)
-                if not isinstance(entry, list):
-                    found[wanted[item.row]] = entry
-        return found
-
-    return lookup
 
 
 def _line(report: Report) -> ProjectLine:

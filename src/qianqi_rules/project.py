@@ -15,10 +15,10 @@ from difflib import get_close_matches
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import Position, ProjectFileError
+from .errors import ProjectFileError
 from .models import BudgetAdjustment, Project
 from .values import clean_code, normalise_name, normalise_text, to_date, to_decimal
-from .yamlsafe import PathKey, YamlDocument, YamlLoadError, load_yaml_file
+from .yamlsafe import PathKey, YamlDocument, load_document
 
 if TYPE_CHECKING:  # the pack imports this module; only the type is needed here
     from .rules.categories import CategoryTable
@@ -29,21 +29,7 @@ ADJUSTMENT_KEYS = ("from", "to", "amount", "approved_on", "reference")
 
 def load_project(path: str | Path, categories: CategoryTable) -> Project:
     """Read a project YAML file; raises :class:`ProjectFileError`."""
-    name = str(path)
-    try:
-        doc = load_yaml_file(path)
-    except FileNotFoundError:
-        raise ProjectFileError("项目文件不存在", position=Position(name), code="project-not-found") from None
-    except OSError as exc:
-        raise ProjectFileError(
-            f"无法读取项目文件: {exc.strerror}", position=Position(name), code="project-unreadable"
-        ) from None
-    except YamlLoadError as exc:
-        p = exc.problem
-        raise ProjectFileError(p.message, position=p.position, code=p.code, hint=p.hint) from None
-    if doc.problems:
-        p = doc.problems[0]
-        raise ProjectFileError(p.message, position=p.position, code=p.code, hint=p.hint)
+    doc = load_document(path, ProjectFileError, "项目文件", "project")
     return project_from_document(doc, categories)
 
 

@@ -14,11 +14,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .errors import Position, QianqiError
+from .errors import QianqiError
 from .models import Violation, WaiverProblem, WaiverRef
 from .pydantic_messages import chinese_message
 from .values import clean_code, to_date
-from .yamlsafe import YamlLoadError, load_yaml_file
+from .yamlsafe import load_document
 
 
 class WaiverFileError(QianqiError):
@@ -77,19 +77,7 @@ class Waiver(BaseModel):
 
 def load_waivers(path: str | Path) -> list[Waiver]:
     """Read a waivers YAML file (``waivers: [{rule, row|entry_id|invoice_no, reason, approved_by, until}]``)."""
-    name = str(path)
-    try:
-        doc = load_yaml_file(path)
-    except FileNotFoundError:
-        raise WaiverFileError("豁免文件不存在", position=Position(name), code="waivers-not-found") from None
-    except OSError as exc:
-        raise WaiverFileError(f"无法读取豁免文件: {exc.strerror}", position=Position(name), code="waivers-unreadable") from None
-    except YamlLoadError as exc:
-        p = exc.problem
-        raise WaiverFileError(p.message, position=p.position, code=p.code, hint=p.hint) from None
-    if doc.problems:
-        p = doc.problems[0]
-        raise WaiverFileError(p.message, position=p.position, code=p.code, hint=p.hint)
+    doc = load_document(path, WaiverFileError, "豁免文件", "waivers")
     data = doc.data
     if not isinstance(data, dict) or not isinstance(data.get("waivers"), list):
         raise WaiverFileError("豁免文件应是 waivers: [ … ] 的列表", position=doc.position(), code="waivers-shape",

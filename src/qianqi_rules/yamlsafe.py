@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from .errors import Position
+from .errors import Position, QianqiError
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_NODES = 200_000
@@ -240,3 +240,25 @@ class _Walker:
                 self.doc.key_nodes[path + (key,)] = key_node
             result[key] = self.build(value_node, path + (key,), depth + 1)
         return result
+
+
+def load_document(path: str | Path, error: type[QianqiError], what: str, prefix: str) -> YamlDocument:
+    """One YAML file whose every problem — missing, unreadable, not YAML, a duplicate key — is an ``error``.
+
+    ``what`` names the file to a person (项目文件); ``prefix`` starts the codes (``project-not-found``).
+    """
+    name = str(path)
+    try:
+        doc = load_yaml_file(path)
+    except FileNotFoundError:
+        raise error(f"{what}不存在", position=Position(name), code=f"{prefix}-not-found") from None
+    except OSError as exc:
+        raise error(f"无法读取{what}: {exc.strerror or exc}", position=Position(name),
+                    code=f"{prefix}-unreadable") from None
+    except YamlLoadError as exc:
+        p = exc.problem
+        raise error(p.message, position=p.position, code=p.code, hint=p.hint) from None
+    if doc.problems:
+        p = doc.problems[0]
+        raise error(p.message, position=p.position, code=p.code, hint=p.hint)
+    return doc

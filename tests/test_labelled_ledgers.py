@@ -1,8 +1,9 @@
 """Whole ledgers labelled row by row from the regulation by a reviewer who did not read the rules.
 
-Three projects in other domains (a medical-device maker, a graphene-film maker, a
-fresh-food processor), in three export formats, scored the way the acceptance
-examples are: every labelled violation found (any severity), no error-severity
+Seven projects in other domains (medical devices, graphene film, fresh food, a CRO, crop
+drones, industrial software, materials recycling), in several export formats, from two
+reviewers — the second paraphrased every violation away from the obvious keyword — scored
+the way the acceptance examples are: every labelled violation found (any severity), no error-severity
 finding that the label does not allow, every malformed row rejected, the budget
 overrun reported, the exit status and the row accounting right.
 """

@@ -150,3 +150,13 @@ def test_flatten_helper_and_stable_order(project, pack) -> None:
     assert flatten(a) == {(5, "QQ1150"), (2, "QQ1010")}
     assert a.violations == b.violations
     assert [v.rows[0] for v in a.violations] == sorted(v.rows[0] for v in a.violations)
+
+
+def test_long_row_lists_read_as_one_phrase() -> None:
+    """Messages say “第 {rows} 行”; a long list must not end in “行 行”."""
+    from qianqi_rules.evaluate.checker import row_list
+
+    assert row_list([2, 3, 5]) == "2、3、5"
+    long = row_list(list(range(2, 42)))
+    assert long.startswith("2、3、4、") and long.endswith("… 共 40")
+    assert f"第 {long} 行".count("行") == 1

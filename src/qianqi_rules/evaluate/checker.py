@@ -85,10 +85,13 @@ class CheckerState:
 
 
 def row_list(rows: Sequence[int], shown: int = 12) -> str:
-    """Rows for a message: all of a few, or the first ones and how many in all (the finding lists every row)."""
+    """Rows for a message: all of a few, or the first ones and how many in all (the finding lists every row).
+
+    Messages say “第 {rows} 行”, so this reads “第 2、3、… 共 40 行”.
+    """
     if len(rows) <= shown:
         return "、".join(str(r) for r in rows)
-    return "、".join(str(r) for r in rows[:shown]) + f" 等共 {len(rows)} 行"
+    return "、".join(str(r) for r in rows[:shown]) + f"… 共 {len(rows)}"
 
 
 class Checker:

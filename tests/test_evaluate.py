@@ -160,3 +160,23 @@ def test_long_row_lists_read_as_one_phrase() -> None:
     long = row_list(list(range(2, 42)))
     assert long.startswith("2、3、4、") and long.endswith("… 共 40")
     assert f"第 {long} 行".count("行") == 1
+
+
+def test_violations_are_what_validation_would_make_and_share_entries(project, pack) -> None:
+    """Violations are built without re-validation to save memory: they must equal validated ones."""
+    from qianqi_rules.models import Violation
+
+    rows = [entry(2, "其他费用", "300", description="招待客户晚餐并赠送礼品", payee="张三"),
+            entry(3, "专家咨询费", "500", payee="张三", invoice_no="A1"),
+            entry(4, "专家咨询费", "500", payee="李四", invoice_no="A1")]
+    report = checker(project, pack, *rows).report()
+    assert len(report.violations) >= 3
+    for v in report.violations:
+        assert Violation(**{name: getattr(v, name) for name in Violation.model_fields}) == v
+        assert v.model_fields_set == set(Violation.model_fields) - {"waiver"}
+        for e in v.entries:
+            assert e.model_fields_set == set(type(e).model_fields)
+    on_row_2 = [v for v in report.violations if v.rows == [2] and v.entries]
+    assert len(on_row_2) >= 2 and len({id(v.entries[0]) for v in on_row_2}) == 1
+    waived = on_row_2[0].model_copy(update={"waiver": None})
+    assert waived.model_fields_set is not on_row_2[0].model_fields_set  # copies never share a mutable set

@@ -109,3 +109,17 @@ def test_no_row_is_lost(tmp_path_factory, rows, encoding) -> None:
     assert len({e.row for e in report.input_errors}) == inp.rows_rejected
     flagged = {r for v in report.violations for r in v.rows}
     assert not flagged & {e.row for e in report.input_errors}
+
+
+@given(st.lists(st.tuples(st.integers(0, 2), st.integers(2, 60)), max_size=40), st.randoms(use_true_random=False))
+def test_row_order_is_file_then_row_then_arrival(cells, rnd: random.Random) -> None:
+    from qianqi_rules.evaluate.findings import in_row_order
+    from qianqi_rules.evaluate.state import EntryTable
+
+    table = EntryTable()
+    for file, row in cells:
+        table.append(row, dt.date(2025, 1, 1), Decimal(1), file=file)
+    ordinals = list(range(len(cells)))
+    rnd.shuffle(ordinals)
+    expected = sorted(ordinals, key=lambda o: (table.files[o], table.rows[o], o))
+    assert in_row_order(ordinals, table) == expected

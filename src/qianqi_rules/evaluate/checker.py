@@ -51,6 +51,7 @@ from .findings import (
     budget_lines,
     clawback_lines,
     display,
+    in_row_order,
     order,
     row_claims,
     to_violations,
@@ -475,7 +476,7 @@ class Checker:
         table = self.table
         out = []
         for (rule_id, reason), ordinals in sorted(self._gaps.items()):
-            ordered = sorted(ordinals, key=lambda o: (table.files[o], table.rows[o]))
+            ordered = in_row_order(ordinals, table)
             out.append(StandardGap(
                 rule_id=rule_id, title=rules[rule_id].title, reason=reason,
                 rows=[table.rows[o] for o in ordered],

@@ -16,6 +16,7 @@ from ..rules.pack import RulePack
 from ..values import format_money_cn, name_key
 
 _CACHE_LIMIT = 100_000
+_NOTHING: tuple[dict[str, tuple[str, ...]], frozenset[str]] = ({}, frozenset())
 
 
 class EntryContext:
@@ -61,7 +62,7 @@ class EntryContext:
             found = self.pack.scanner.scan(text)
             if len(self._scans) >= _CACHE_LIMIT:
                 self._scans.clear()
-            result = self._scans[text] = (found, frozenset(found))
+            result = self._scans[text] = (found, frozenset(found)) if found else _NOTHING  # most texts: share one
             return result
 
     def payee(self, payee: str) -> str:

@@ -80,24 +80,32 @@ def to_violations(
     """Violations for ``findings``, fetching (in one go) the entries they do not hold.
 
     With several ledger files (``sources``), each violation says which file each of its rows is in.
+    A large ledger can have tens of thousands of findings, so their parts are shared where they
+    can be: one :class:`Entry` per row however many rules fire on it, and no re-validation of
+    values that are already typed (:func:`_violation`).
     """
     wanted = sorted({o for f in findings if f.with_entries for o in f.ordinals if o not in f.entries})
     fetched = dict(lookup(wanted)) if lookup is not None and wanted else {}
+    models: dict[int, Entry] = {}
     out = []
     for f in findings:
         rule = f.rule
-        ordered = sorted(f.ordinals, key=lambda o: (table.files[o], table.rows[o], o))
+        ordered = in_row_order(f.ordinals, table)
         entries: list[Entry] = []
         if f.with_entries:
             for o in ordered:
-                entry = f.entries.get(o) or fetched.get(o)
-                if entry is not None:
-                    entries.append(as_entry(entry))
+                model = models.get(o)
+                if model is None:
+                    entry = f.entries.get(o) or fetched.get(o)
+                    if entry is None:
+                        continue
+                    model = models[o] = as_entry(entry)
+                entries.append(model)
         claim: Decimal | None = None
         if rule.clawback != "none":
             claim = f.pooled_claim if f.pooled_claim is not None else sum(f.claims.values(), ZERO)
         out.append(
-            Violation(
+            _violation(
                 rule_id=rule.id,
                 rule_name=rule.name,
                 title=rule.title,
@@ -114,6 +122,34 @@ def to_violations(
             )
         )
     return out
+
+
+def in_row_order(ordinals: Iterable[int], table: EntryTable) -> list[int]:
+    """Ordinals by file, then row, then the order they were added.
+
+    A budget group can hold every row of a category; sorting by one integer
+    per ordinal (rather than a tuple) keeps that cheap.  The sort is stable, so
+    sorting the ordinals first settles ties in the order entries were added.
+    """
+    ordered = sorted(ordinals)
+    rows, files = table.rows, table.files
+    if any(files[o] for o in ordered):
+        ordered.sort(key=lambda o: (files[o] << 40) | rows[o])  # row numbers stay far below 2**40
+    else:
+        ordered.sort(key=rows.__getitem__)
+    return ordered
+
+
+_VIOLATION_FIELDS_SET = set(Violation.model_fields) - {"waiver"}
+
+
+def _violation(**fields: Any) -> Violation:
+    """A :class:`Violation` from values the checker has already typed (rule data, Decimals, models).
+
+    Validation would only copy them; with every field but ``waiver`` given, the
+    models share one "fields set" (pydantic copies it before changing it).
+    """
+    return Violation.model_construct(_fields_set=_VIOLATION_FIELDS_SET, **fields)
 
 
 def waive(violations: list[Violation], waivers: Sequence[Waiver], today: dt.date, used: set[int]) -> list[Violation]:

@@ -79,8 +79,9 @@ def test_broken_rule_file_names_file_and_line(capsys, tmp_path) -> None:
     folder = tmp_path / "pack"
     shutil.copytree(bundled_pack_path(), folder, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
     f = folder / "article11.yaml"
-    f.write_text(f.read_text(encoding="utf-8").replace("when: '\"捐赠赞助\" in mentions'", "when: descripton == \"x\""),
-                 encoding="utf-8")
+    text = f.read_text(encoding="utf-8")
+    assert "when: '\"对外投资\" in mentions'" in text
+    f.write_text(text.replace("when: '\"对外投资\" in mentions'", "when: descripton == \"x\""), encoding="utf-8")
     code, out, err = run(capsys, "check", str(DATA / "ledger_bom.csv"), "--project", PROJECT, "--rules", str(folder))
     assert code == 2
     assert f"{f}:" in err and "descripton" in err and "description" in err

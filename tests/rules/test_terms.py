@@ -25,6 +25,16 @@ def test_scan_folds_width_and_case() -> None:
     assert s.scan("") == {}
 
 
+def test_latin_words_match_only_as_whole_words() -> None:
+    s = TermScanner({"x": TermFamily("x", ("mba", "spa", "3d打印"))})
+    assert s.scan("总经理MBA学费") == {"x": ("mba",)}
+    assert s.scan("Embase文献检索") == {}
+    assert s.scan("Space实验室") == {}
+    assert s.scan("温泉SPA") == {"x": ("spa",)}
+    assert s.scan("3D打印机") == {"x": ("3d打印",)}
+    assert s.scan("13D打印机") == {}
+
+
 def test_bundled_exemptions(pack) -> None:
     scan = pack.scanner.scan
     assert "用餐" not in scan("赴天津调研伙食补助费")
@@ -37,6 +47,8 @@ def test_bundled_exemptions(pack) -> None:
 
 
 # --- the one-pass scanner against a plain per-family reading of its rules ---------------------
+
+import re  # noqa: E402
 
 from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
@@ -64,6 +76,11 @@ def oracle(text: str) -> dict[str, tuple[str, ...]]:
                 if not folded.startswith(word, i):
                     continue
                 if any(folded.startswith(fold(n), end) for n in family.not_followed_by):
+                    continue
+                latin = re.compile(r"[a-z0-9]")
+                if (latin.match(word[0]) and i > 0 and latin.match(folded[i - 1])) or (
+                    latin.match(word[-1]) and end < len(folded) and latin.match(folded[end])
+                ):
                     continue
                 if any(s < end and i < e for s, e in spans):
                     continue

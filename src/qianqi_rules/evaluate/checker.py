@@ -180,7 +180,8 @@ class Checker:
             hits = {t: list(matched[t]) for t in sorted(rule.entry_terms) if t in matched}
             if hits:
                 evidence["matched"] = hits
-            words = "、".join(dict.fromkeys(w for ws in hits.values() for w in ws))
+            terms = self.pack.terms
+            words = "、".join(dict.fromkeys(w for t, ws in hits.items() if not terms[t].qualifier for w in ws))
             findings.append(
                 Finding(
                     rule=rule,

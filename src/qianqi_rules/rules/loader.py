@@ -307,7 +307,8 @@ def _read_terms(docs: list[YamlDocument], loader: _Loader, below: dict[str, Term
             term = _validated(TermSpec, spec, doc, ("terms", name), loader, f"词族 {name}")
             if term is not None:
                 families[str(name)] = TermFamily(
-                    str(name), tuple(term.words), tuple(term.excepts), tuple(term.not_followed_by), term.description
+                    str(name), tuple(term.words), tuple(term.excepts), tuple(term.not_followed_by), term.description,
+                    term.qualifier,
                 )
     return families
 

@@ -85,6 +85,7 @@ class TermSpec(_Strict):
     words: list[str] = Field(min_length=1)
     excepts: list[str] = Field(default_factory=list, alias="except")
     not_followed_by: list[str] = Field(default_factory=list)
+    qualifier: bool = False
 
     @field_validator("words", "excepts", "not_followed_by", mode="before")
     @classmethod

@@ -10,6 +10,10 @@ legitimate wording from matching:
 * pack-wide masks: text such as a book title 《…》 or a patent title 一种…方法 is
   blanked before any family is searched.
 
+Chinese has no spaces, so Chinese words match anywhere; a word that begins or
+ends with a Latin letter or digit matches only as a whole word on that side
+(``mba`` is not in ``Embase``, ``spa`` is not in ``space``).
+
 The engine scans an entry's text once for all families and hands rules the set
 of families found (the ``mentions`` symbol), plus the words that matched, which
 go into the finding as evidence.
@@ -30,6 +34,9 @@ class TermFamily:
     excepts: tuple[str, ...] = ()
     not_followed_by: tuple[str, ...] = ()
     description: str = ""
+    #: only qualifies other families (who the money went to, whose activity it was): its words are
+    #: evidence, but a finding's message names the words of the families that say what was bought
+    qualifier: bool = False
 
 
 def fold(text: str) -> str:
@@ -79,6 +86,18 @@ def _occurrences(text: str, pairs: Index, singles: Index) -> list[tuple[int, str
     return found
 
 
+def _latin(char: str) -> bool:
+    return char.isascii() and char.isalnum()
+
+
+def _inside_latin_word(text: str, word: str, start: int, end: int) -> bool:
+    """Whether a word with a Latin edge continues into more Latin letters or digits on that side."""
+    return bool(
+        (_latin(word[0]) and start > 0 and _latin(text[start - 1]))
+        or (_latin(word[-1]) and end < len(text) and _latin(text[end]))
+    )
+
+
 class TermScanner:
     """Finds which families an entry's text mentions, and with which words — in one pass.
 
@@ -117,6 +136,8 @@ class TermScanner:
         taken: set[tuple[int, int]] = set()
         for start, word, families in hits:
             end = start + len(word)
+            if _inside_latin_word(folded, word, start, end):
+                continue
             for family in families:
                 if (family, start) in taken:
                     continue  # a longer word of this family already starts here

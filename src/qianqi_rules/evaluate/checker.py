@@ -39,7 +39,8 @@ from ..models import (
 )
 from ..normalise import normalise_mapping
 from ..rules.pack import Rule, RulePack, default_pack
-from ..rules.standards import judge
+from ..rules.estimates import estimate
+from ..rules.standards import Standard, judge
 from ..rules.templates import render
 from ..values import format_money, format_money_cn
 from ..waivers import Waiver, waiver_problems
@@ -211,6 +212,8 @@ class Checker:
         if rule.where is not None and not self._run(rule, rule.where, ctx, entry):
             return None
         assert rule.standard is not None
+        if rule.estimate:
+            return self._estimate(rule, rule.standard, entry, ordinal, ctx)
         outcome = judge(rule.standard, entry)
         if outcome.gap is not None:
             if gaps is not None:
@@ -227,6 +230,30 @@ class Checker:
             amount=outcome.excess,
             claims={ordinal: outcome.excess} if rule.clawback == "excess" else {},
             evidence=outcome.evidence,
+            entries={ordinal: entry},
+        )
+
+    def _estimate(
+        self, rule: Rule, standard: Standard, entry: Entry | EntryRecord, ordinal: int, ctx: dict[str, Any]
+    ) -> Finding | None:
+        """Apply a standard to what the description states, where the ledger has no column for it."""
+        if all(getattr(entry, f) not in (None, "") for f in standard.fields):
+            return None  # the exact rule judges this entry
+        reading = estimate(standard, entry, ctx["description"], entry.payee or "")
+        if reading is None:
+            return None
+        outcome = judge(standard, reading.entry)
+        if not outcome.over:
+            return None
+        values = self.context.message_values(entry, ctx, "")
+        values.update(outcome.values)
+        values.update(stated=reading.stated, key=reading.key_text)
+        return Finding(
+            rule=rule,
+            ordinals=(ordinal,),
+            message=render(rule.message, values),
+            amount=outcome.excess,
+            evidence={**outcome.evidence, **reading.evidence},
             entries={ordinal: entry},
         )
 

@@ -536,7 +536,7 @@ def _build_rule(
         columns.update(SYMBOL_COLUMNS[s] for s in expression.symbols if s in SYMBOL_COLUMNS)
         project_fields.update(a for a in expression.project_attributes if a in OPTIONAL_PROJECT_ATTRIBUTES)
     if standard is not None:
-        columns.update(standard.fields)
+        columns.update({"description"} if spec.estimate else standard.fields)
     return Rule(
         id=spec.id,
         name=spec.name,
@@ -563,6 +563,7 @@ def _build_rule(
         limit=compiled.get("limit"),
         key=compiled.get("key"),
         standard=standard,
+        estimate=spec.estimate,
         see_also=tuple(Citation(article=c.article, item=c.item) for c in spec.see_also),
         recover_under=_recover_under(spec),
     )

@@ -54,6 +54,8 @@ class Rule:
     key: Expression | None = None
     #: the Article 6 standard a ``standard`` rule applies
     standard: Standard | None = None
+    #: a ``standard`` rule that estimates from the description what the ledger has no column for
+    estimate: bool = False
     #: further articles the finding cites (a standard overrun cites Article 6 and the category's Article 10 item)
     see_also: tuple[Citation, ...] = ()
     #: the Article 13 trigger under which money recovered for this rule is reported

@@ -182,6 +182,8 @@ class RuleSpec(_Strict):
     limit: str | None = None
     key: str | None = None
     standard: str | None = None
+    #: a standard rule that reads persons, days and hours from the description where the ledger lacks them
+    estimate: bool = False
     see_also: list[CitationSpec] = Field(default_factory=list)
     #: the Article 13 trigger money recovered for this rule is reported under (default by article)
     recover_under: CitationSpec | None = None
@@ -220,6 +222,10 @@ class RuleSpec(_Strict):
             extra = [f for f in ("when", "group_by", "limit") if getattr(self, f)]
             if extra:
                 raise ValueError(f"重复规则不使用 {', '.join(extra)}（过滤条件写在 where）")
+        if self.estimate and kind != "standard":
+            raise ValueError("estimate 只用于标准规则（kind: standard）")
+        if self.estimate and self.clawback != "none":
+            raise ValueError("按摘要估算的标准规则（estimate: true）只提示核实，clawback 只能是 none")
         if self.clawback not in CLAWBACKS_BY_KIND[kind]:
             allowed = "、".join(CLAWBACKS_BY_KIND[kind])
             raise ValueError(f"{kind} 规则的 clawback 只能是 {allowed}")

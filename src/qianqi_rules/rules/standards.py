@@ -143,6 +143,7 @@ def judge(standard: Standard, entry: Any) -> Judgement:
         "source": standard.source,
         "unit": standard.unit,
         "figure": format_money_cn(figure),
+        "per_person": format_money_cn(_money(compared)),
         "cap": format_money_cn(rate),
         "allowed": format_money_cn(allowed),
         "persons": str(entry.persons),

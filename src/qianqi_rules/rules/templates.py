@@ -27,6 +27,7 @@ TEMPLATE_FIELDS: dict[str, frozenset[str]] = {
 }
 TEMPLATE_FIELDS["standard"] = TEMPLATE_FIELDS["entry"] | {
     "standard", "source", "unit", "figure", "cap", "allowed", "excess", "persons", "days", "hours", "key", "tax_note",
+    "stated", "per_person",
 }
 
 

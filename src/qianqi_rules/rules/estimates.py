@@ -1,0 +1,199 @@
+"""Judging a fee against an Article 6 standard from what its description states.
+
+A ledger in the contract's format has no columns for persons, days, hours or
+titles, so the exact standards rules — which never guess — cannot run on it.
+Yet bookkeepers often write the quantities into the description: 半天, 3天,
+4学时, 20人.  An estimate reads those and fills in only what the text leaves
+open, each time in the fee's favour except for the number of people:
+
+* persons: as stated (20人, 3位); otherwise one, but only when the payee is an
+  individual (a fee paid to one person is that person's fee); otherwise no
+  estimate;
+* the title, class or city the rate depends on: as stated, otherwise the most
+  generous rate the standard lists;
+* days or hours: as stated, otherwise no estimate.
+
+So an estimate that is over the standard is over at every reading of what the
+text leaves open, except that more people shared the money.  Rules using it
+report a warning to verify, never money to recover.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from ..values import normalise_name
+from .standards import FIELD_LABELS, Standard
+
+_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_NUMBER = r"(\d{1,4}(?:\.\d{1,2})?|[一二两三四五六七八九十]{1,3})"
+_DAYS = re.compile(rf"(?<![第每]){_NUMBER}\s*个?(?:天|工作日)(半)?|(半天|半日)")
+_HOURS = re.compile(rf"(?<![第每]){_NUMBER}\s*个?(?:学时|课时|小时)")
+_PERSONS = re.compile(rf"(?<![第每]){_NUMBER}\s*(?:人|名|位)(?![民员次天工])")
+_CONSULT_BY_POST = re.compile(r"通讯|函评|书面评审|网上评审|线上评审")
+#: a payee that names an organisation rather than a person
+_ORGANISATION = re.compile(r"公司|中心|医院|学院|大学|学校|酒店|宾馆|饭店|集团|研究|所$|院$|局$|厂$|店$|部$|社$|会$|馆$")
+_PERSON_NAME = re.compile(r"^[\u4e00-\u9fff·]{2,4}$")
+
+
+def chinese_number(text: str) -> Decimal | None:
+    """``3``, ``2.5``, ``三``, ``两``, ``十二``, ``二十`` → the number; anything else → ``None``."""
+    if text[0].isdigit():
+        return Decimal(text)
+    if "十" in text:
+        tens, _, units = text.partition("十")
+        if (tens and tens not in _DIGITS) or (units and units not in _DIGITS):
+            return None
+        return Decimal((_DIGITS[tens] if tens else 1) * 10 + (_DIGITS[units] if units else 0))
+    if len(text) == 1 and text in _DIGITS:
+        return Decimal(_DIGITS[text])
+    return None
+
+
+def _one_value(values: list[Decimal]) -> Decimal | None:
+    """The quantity a text states, or ``None`` when it states none or several different ones."""
+    distinct = set(values)
+    return distinct.pop() if len(distinct) == 1 else None
+
+
+def stated_days(text: str) -> Decimal | None:
+    found = []
+    for match in _DAYS.finditer(text):
+        if match.group(3):
+            found.append(Decimal("0.5"))
+            continue
+        number = chinese_number(match.group(1))
+        if number is not None and number > 0:
+            found.append(number + (Decimal("0.5") if match.group(2) else 0))
+    return _one_value(found)
+
+
+def stated_hours(text: str) -> Decimal | None:
+    found = [n for m in _HOURS.finditer(text) if (n := chinese_number(m.group(1))) is not None and n > 0]
+    return _one_value(found)
+
+
+def stated_persons(text: str) -> int | None:
+    found = [n for m in _PERSONS.finditer(text) if (n := chinese_number(m.group(1))) is not None and n > 0]
+    value = _one_value(found)
+    return int(value) if value is not None and value == int(value) else None
+
+
+def is_individual(payee: str) -> bool:
+    """Whether a payee reads as one person's name (2–4 Chinese characters, no organisation word)."""
+    name = normalise_name(payee)
+    return bool(_PERSON_NAME.match(name)) and not _ORGANISATION.search(name)
+
+
+def stated_key(standard: Standard, text: str) -> str | None:
+    """The rates key (title, class, city) the text names, if it names exactly one (aliases of 2+ characters)."""
+    if standard.key is None:
+        return None
+    written = normalise_name(text)
+    spans: list[tuple[int, int, str]] = []
+    for alias, key in standard.aliases.items():
+        if len(alias) < 2:
+            continue
+        start = written.find(alias)
+        while start != -1:
+            spans.append((start, start + len(alias), key))
+            start = written.find(alias, start + 1)
+    # a longer alias covering a shorter one wins (高级工程师 is 副高, not the 工程师 inside it)
+    kept = {key for s, e, key in spans if not any(s2 <= s and e <= e2 and (e2 - s2) > (e - s) for s2, e2, _ in spans)}
+    if len(kept) != 1:
+        return None
+    key = kept.pop()
+    return key if key in standard.rates else None
+
+
+def most_generous(standard: Standard) -> tuple[str, Decimal | None]:
+    """(the key to judge by, its rate) when the text does not say: the highest rate the standard lists."""
+    candidates = [(rate, key) for key, rate in standard.rates.items()]
+    if standard.default is not None:
+        candidates.append((standard.default, ""))
+    if not candidates:
+        return "", standard.rate
+    rate, key = max(candidates, key=lambda c: c[0])
+    return key, rate
+
+
+@dataclass(frozen=True)
+class EstimatedEntry:
+    """The fields :func:`~qianqi_rules.rules.standards.judge` reads, with gaps filled from the text."""
+
+    date: dt.date
+    amount: Decimal
+    persons: int | None = None
+    days: Decimal | None = None
+    hours: Decimal | None = None
+    consult_mode: str | None = None
+    title: str | None = None
+    conference_class: str | None = None
+    training_class: str | None = None
+    city: str | None = None
+
+
+@dataclass(frozen=True)
+class Estimate:
+    entry: EstimatedEntry
+    stated: str  # what was read or assumed, for the message: “半天、1 人（按收款人计）”
+    key_text: str  # the rate's key as the message names it: “院士” or “未写明职称，按最高的院士”
+    evidence: dict[str, str]
+
+
+def estimate(standard: Standard, entry: object, description: str, payee: str) -> Estimate | None:
+    """An estimated reading of ``entry`` for ``standard``, or ``None`` when the text does not say enough."""
+    def present(name: str) -> object:
+        value = getattr(entry, name, None)
+        return None if value in (None, "") else value
+
+    base = EstimatedEntry(date=getattr(entry, "date"), amount=getattr(entry, "amount"))
+    values: dict[str, object] = {
+        name: present(name) for name in ("persons", "days", "hours", "consult_mode", "title", "conference_class",
+                                         "training_class", "city")
+    }
+    stated: list[str] = []
+    evidence: dict[str, str] = {"estimated_from": description}
+    if values["consult_mode"] is None and _CONSULT_BY_POST.search(description):
+        values["consult_mode"] = "通讯"
+        stated.append("通讯咨询")
+    unit_field = "hours" if standard.basis == "person_hour" else "days"
+    if values[unit_field] is None:
+        found = stated_hours(description) if unit_field == "hours" else stated_days(description)
+        if found is None and not (unit_field == "days" and values["consult_mode"] == "通讯"):
+            return None
+        values[unit_field] = found if found is not None else Decimal(1)  # per occasion: days do not matter
+        if found is not None:
+            stated.append(("半天" if found == Decimal("0.5") else f"{found} 天") if unit_field == "days"
+                          else f"{found} 学时")
+    if values["persons"] is None:
+        persons = stated_persons(description)
+        if persons is not None:
+            stated.append(f"{persons} 人")
+        elif is_individual(payee):
+            persons = 1
+            stated.append("1 人（按收款人计）")
+        else:
+            return None
+        values["persons"] = persons
+    key_text = ""
+    if standard.key is not None:
+        written = values[standard.key]
+        if written is not None:
+            key_text = str(written)
+        else:
+            found_key = stated_key(standard, description)
+            if found_key is not None:
+                values[standard.key] = found_key
+                key_text = found_key
+                stated.append(found_key)
+            else:
+                generous, _ = most_generous(standard)
+                values[standard.key] = generous
+                label = FIELD_LABELS.get(standard.key, standard.key)
+                key_text = f"未写明{label}，按最高的{generous or '一般标准'}"
+    evidence["stated"] = "、".join(stated)
+    return Estimate(replace(base, **values), "、".join(stated), key_text, evidence)  # type: ignore[arg-type]

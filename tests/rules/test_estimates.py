@@ -1,0 +1,105 @@
+"""Reading persons, days, hours and titles from a description to estimate an Article 6 check."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from qianqi_rules import load_rules
+from qianqi_rules.rules.estimates import (
+    chinese_number,
+    estimate,
+    is_individual,
+    most_generous,
+    stated_days,
+    stated_hours,
+    stated_key,
+    stated_persons,
+)
+from qianqi_rules.rules.standards import judge
+
+PACK = load_rules()
+EXPERT = PACK.standards["expert-consulting"]
+MEALS = PACK.standards["travel-meals"]
+D = Decimal
+
+
+@pytest.mark.parametrize(("text", "value"), [("3", 3), ("2.5", D("2.5")), ("三", 3), ("两", 2), ("十", 10),
+                                             ("十二", 12), ("二十", 20), ("二十五", 25), ("百", None)])
+def test_chinese_numbers(text, value) -> None:
+    assert chinese_number(text) == (None if value is None else D(value))
+
+
+@pytest.mark.parametrize(("text", "days"), [
+    ("外聘专家半天评审", D("0.5")), ("上海伙食补助3天", 3), ("调研一天半", D("1.5")), ("两天一夜", 2),
+    ("3个工作日", 3), ("3月5日评审", None), ("第3天补贴", None), ("每天100元", None), ("3天，另2天", None),
+])
+def test_days_stated(text, days) -> None:
+    assert stated_days(text) == (None if days is None else D(days))
+
+
+def test_persons_and_hours_stated() -> None:
+    assert stated_persons("健康筛查20人") == 20
+    assert stated_persons("3位专家论证") == 3
+    assert stated_persons("培训50人次") is None
+    assert stated_persons("人民医院") is None
+    assert stated_hours("讲课费（4学时）") == 4
+    assert stated_hours("讲课费") is None
+
+
+def test_individual_payees() -> None:
+    assert is_individual("冯国强") and is_individual(" 林 晨阳 ")
+    assert not is_individual("北京某酒店") and not is_individual("国家口腔医学质检中心") and not is_individual("Tom")
+
+
+def test_title_stated_or_the_most_generous() -> None:
+    assert stated_key(EXPERT, "高级工程师评审") == "副高"  # not the 工程师 inside it
+    assert stated_key(EXPERT, "副教授咨询") == "副高"
+    assert stated_key(EXPERT, "教授咨询") == "正高"
+    assert stated_key(EXPERT, "教授、副教授咨询") is None  # two titles: not one reading
+    assert most_generous(EXPERT) == ("院士", D(3600))
+    assert most_generous(MEALS)[1] == D(120)
+
+
+def entry(amount: str, **fields):
+    from qianqi_rules.models import EntryRecord
+
+    base = dict(row=2, entry_id="2", date=dt.date(2025, 6, 1), category="专家咨询费", amount=D(amount),
+                description="", payee="", voucher_no="", invoice_no="", project_code="", persons=None, days=None,
+                title=None, consult_mode=None, conference_class=None, training_class=None, city=None, hours=None)
+    base.update(fields)
+    return EntryRecord(**base)
+
+
+def test_half_day_expert_fee_to_one_person_is_over_even_for_an_academician() -> None:
+    reading = estimate(EXPERT, entry("6000"), "外聘专家半天评审 咨询费", "冯国强")
+    assert reading is not None and reading.stated == "半天、1 人（按收款人计）"
+    assert reading.key_text == "未写明职称，按最高的院士"
+    outcome = judge(EXPERT, reading.entry)
+    assert outcome.over and outcome.values["allowed"] == "2,160.00"
+
+
+def test_no_estimate_without_a_stated_quantity_or_a_person() -> None:
+    assert estimate(EXPERT, entry("6000"), "专家咨询费", "冯国强") is None
+    assert estimate(EXPERT, entry("6000"), "专家1天咨询费", "北京某咨询有限公司") is None
+    reading = estimate(EXPERT, entry("6000"), "3位专家1天咨询费", "北京某咨询有限公司")
+    assert reading is not None and reading.entry.persons == 3
+
+
+def test_what_the_ledger_states_wins_over_the_text() -> None:
+    reading = estimate(EXPERT, entry("6000", title="中级"), "专家半天咨询", "冯国强")
+    assert reading is not None and reading.entry.title == "中级" and reading.key_text == "中级"
+
+
+@given(st.integers(1, 2_000_000), st.integers(1, 2_000_000),
+       st.sampled_from(["专家半天咨询", "专家3天咨询", "两位专家1天咨询", "专家函评", "教授2天咨询"]))
+def test_a_larger_fee_is_never_less_over(a: int, b: int, text: str) -> None:
+    low, high = sorted((a, b))
+    readings = [estimate(EXPERT, entry(str(D(cents).scaleb(-2))), text, "冯国强") for cents in (low, high)]
+    assert all(r is not None for r in readings)
+    over = [judge(EXPERT, r.entry).over for r in readings]  # type: ignore[union-attr]
+    assert over[1] or not over[0]

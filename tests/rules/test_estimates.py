@@ -68,9 +68,10 @@ def test_title_stated_or_the_most_generous() -> None:
 def entry(amount: str, **fields):
     from qianqi_rules.models import EntryRecord
 
-    base = dict(row=2, entry_id="2", date=dt.date(2025, 6, 1), category="专家咨询费", amount=D(amount),
-                description="", payee="", voucher_no="", invoice_no="", project_code="", persons=None, days=None,
-                title=None, consult_mode=None, conference_class=None, training_class=None, city=None, hours=None)
+    base = {"row": 2, "entry_id": "2", "date": dt.date(2025, 6, 1), "category": "专家咨询费", "amount": D(amount),
+            "description": "", "payee": "", "voucher_no": "", "invoice_no": "", "project_code": ""}
+    base.update(dict.fromkeys(("persons", "days", "title", "consult_mode", "conference_class", "training_class",
+                               "city", "hours")))
     base.update(fields)
     return EntryRecord(**base)
 

@@ -24,6 +24,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from typing import Any
 
 from ..values import normalise_name
 from .standards import FIELD_LABELS, Standard
@@ -144,13 +145,13 @@ class Estimate:
     evidence: dict[str, str]
 
 
-def estimate(standard: Standard, entry: object, description: str, payee: str) -> Estimate | None:
+def estimate(standard: Standard, entry: Any, description: str, payee: str) -> Estimate | None:
     """An estimated reading of ``entry`` for ``standard``, or ``None`` when the text does not say enough."""
     def present(name: str) -> object:
         value = getattr(entry, name, None)
         return None if value in (None, "") else value
 
-    base = EstimatedEntry(date=getattr(entry, "date"), amount=getattr(entry, "amount"))
+    base = EstimatedEntry(date=entry.date, amount=entry.amount)
     values: dict[str, object] = {
         name: present(name) for name in ("persons", "days", "hours", "consult_mode", "title", "conference_class",
                                          "training_class", "city")

@@ -3,9 +3,10 @@
 A platform checks each new claim against everything recorded before it
 (:meth:`Checker.check`, optionally without recording it); a batch check is
 the same checker fed every entry (:meth:`Checker.add`) and then asked for its
-:meth:`Checker.report`.  The three kinds of rule are implemented here, once:
-``entry`` (a condition on one entry), ``aggregate`` (net totals per group
-against a limit) and ``duplicate`` (a key shared by several entries).
+:meth:`Checker.report`.  What one entry causes on its own is judged in
+:mod:`.entry_rules`; the checker keeps what entries cause together —
+``aggregate`` rules (net totals per group against a limit) and ``duplicate``
+rules (a key shared by several entries) — and makes the report.
 """
 
 from __future__ import annotations
@@ -16,9 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from rule_engine import errors as re_errors
-
-from ..errors import EntryError, RuleRuntimeError
+from ..errors import EntryError
 from ..models import (
     OPTIONAL_FIELDS,
     BudgetLine,
@@ -39,19 +38,17 @@ from ..models import (
 )
 from ..normalise import normalise_mapping
 from ..rules.pack import Rule, RulePack, default_pack
-from ..rules.estimates import estimate
-from ..rules.standards import Standard, judge
 from ..rules.templates import render
 from ..values import format_money, format_money_cn
 from ..waivers import Waiver, waiver_problems
 from .context import EntryContext
+from .entry_rules import EntryJudge, run
 from .findings import (
     SEVERITY_RANK,
     EntryLookup,
     Finding,
     budget_lines,
     clawback_lines,
-    display,
     in_row_order,
     order,
     row_claims,
@@ -126,6 +123,7 @@ class Checker:
         self.plan = RulePlan(self.pack, project, self.columns)
         self.not_run = self.plan.not_run
         self.context = EntryContext(self.pack, project)
+        self.judge = EntryJudge(self.pack, self.plan, self.context)
         self.table = EntryTable()
         self._entries: list[Entry | EntryRecord] | None = [] if retain_entries else None
         self._held: dict[int, Entry | EntryRecord] = {}  # entries in duplicate groups, when not retaining all
@@ -139,150 +137,6 @@ class Checker:
         self.sources: list[str] = []
 
     # ------------------------------------------------------------------ evaluating one entry
-    @staticmethod
-    def _run(rule: Rule, expression: Any, ctx: Mapping[str, Any], entry: Entry | EntryRecord | None) -> Any:
-        try:
-            return expression.evaluate(ctx)
-        except (re_errors.EngineError, ArithmeticError, TypeError, ValueError) as exc:
-            where = f"第 {entry.row} 行" if entry is not None else f"分组 {ctx.get('key')!r}"
-            detail = getattr(exc, "message", None) or type(exc).__name__
-            raise RuleRuntimeError(
-                f"规则 {rule.id} 在{where}上求值失败: {detail}",
-                position=rule.source,
-                code="rule-runtime",
-                hint="这是规则本身的问题，不是台账的问题：请修改规则的条件（例如用 key in project.budget 先判断）。",
-            ) from None
-
-    @staticmethod
-    def _in_scope(rule: Rule, ctx: Mapping[str, Any], refunds: bool) -> bool:
-        """Whether ``rule`` judges this entry: its date (rules in force then) and refunds."""
-        return rule.in_force(ctx["date"]) and (refunds or ctx["amount"] > 0)
-
-    def _evaluate_entry(
-        self, entry: Entry | EntryRecord, ordinal: int, ctx: dict[str, Any], matched: Mapping[str, tuple[str, ...]],
-        gaps: dict[tuple[str, str], list[int]] | None = None,
-    ) -> list[Finding]:
-        findings = []
-        positive = ctx["amount"] > 0
-        day = ctx["date"]
-        for rule in self.plan.entry_rules_for(ctx["category"], ctx["mentions"]):
-            if not (positive or rule.refunds) or (rule.dated and not rule.in_force(day)):
-                continue
-            assert rule.when is not None
-            try:
-                hit = rule.when.evaluate(ctx)
-            except (re_errors.EngineError, ArithmeticError, TypeError, ValueError):
-                hit = self._run(rule, rule.when, ctx, entry)  # raises the explained error
-            if not hit:
-                continue
-            evidence: dict[str, Any] = {
-                s: display(ctx[s]) for s in sorted(rule.when.symbols) if s not in ("project", "mentions")
-            }
-            hits = {t: list(matched[t]) for t in sorted(rule.entry_terms) if t in matched}
-            if hits:
-                evidence["matched"] = hits
-            terms = self.pack.terms
-            words = "、".join(dict.fromkeys(w for t, ws in hits.items() if not terms[t].qualifier for w in ws))
-            findings.append(
-                Finding(
-                    rule=rule,
-                    ordinals=(ordinal,),
-                    message=render(rule.message, self.context.message_values(entry, ctx, words)),
-                    amount=entry.amount,
-                    claims={ordinal: entry.amount} if rule.clawback == "amount" else {},
-                    evidence=evidence,
-                    entries={ordinal: entry},
-                )
-            )
-        for rule in self.plan.standard_rules:
-            found = self._judge(rule, entry, ordinal, ctx, gaps)
-            if found is not None:
-                findings.append(found)
-        return findings
-
-    def _judge(
-        self, rule: Rule, entry: Entry | EntryRecord, ordinal: int, ctx: dict[str, Any],
-        gaps: dict[tuple[str, str], list[int]] | None,
-    ) -> Finding | None:
-        """Apply a standards rule; an entry it cannot judge is noted in ``gaps``."""
-        if rule.categories is not None and ctx["category"] not in rule.categories:
-            return None
-        if not self._in_scope(rule, ctx, rule.refunds):
-            return None
-        if rule.where is not None and not self._run(rule, rule.where, ctx, entry):
-            return None
-        assert rule.standard is not None
-        if rule.estimate:
-            return self._estimate(rule, rule.standard, entry, ordinal, ctx)
-        outcome = judge(rule.standard, entry)
-        if outcome.gap is not None:
-            if gaps is not None:
-                gaps.setdefault((rule.id, outcome.gap), []).append(ordinal)
-            return None
-        if not outcome.over:
-            return None
-        values = self.context.message_values(entry, ctx, "")
-        values.update(outcome.values)
-        return Finding(
-            rule=rule,
-            ordinals=(ordinal,),
-            message=render(rule.message, values),
-            amount=outcome.excess,
-            claims={ordinal: outcome.excess} if rule.clawback == "excess" else {},
-            evidence=outcome.evidence,
-            entries={ordinal: entry},
-        )
-
-    def _estimate(
-        self, rule: Rule, standard: Standard, entry: Entry | EntryRecord, ordinal: int, ctx: dict[str, Any]
-    ) -> Finding | None:
-        """Apply a standard to what the description states, where the ledger has no column for it."""
-        if all(getattr(entry, f) not in (None, "") for f in standard.fields):
-            return None  # the exact rule judges this entry
-        reading = estimate(standard, entry, ctx["description"], entry.payee or "")
-        if reading is None:
-            return None
-        outcome = judge(standard, reading.entry)
-        if not outcome.over:
-            return None
-        values = self.context.message_values(entry, ctx, "")
-        values.update(outcome.values)
-        values.update(stated=reading.stated, key=reading.key_text)
-        return Finding(
-            rule=rule,
-            ordinals=(ordinal,),
-            message=render(rule.message, values),
-            amount=outcome.excess,
-            evidence={**outcome.evidence, **reading.evidence},
-            entries={ordinal: entry},
-        )
-
-    def _memberships(self, entry: Entry | EntryRecord, ctx: Mapping[str, Any]) -> tuple[list[tuple[Rule, str]], list[tuple[Rule, str]]]:
-        """(aggregate rule, group key) and (duplicate rule, key) pairs this entry belongs to."""
-        groups = []
-        for rule in self.plan.aggregate_rules:
-            if rule.categories is not None and ctx["category"] not in rule.categories:
-                continue
-            if not self._in_scope(rule, ctx, True):  # totals are net: refunds count
-                continue
-            if rule.where is not None and not self._run(rule, rule.where, ctx, entry):
-                continue
-            assert rule.group_by is not None
-            groups.append((rule, str(self._run(rule, rule.group_by, ctx, entry))))
-        keys = []
-        for rule in self.plan.duplicate_rules:
-            if rule.categories is not None and ctx["category"] not in rule.categories:
-                continue
-            if not self._in_scope(rule, ctx, rule.refunds):
-                continue
-            if rule.where is not None and not self._run(rule, rule.where, ctx, entry):
-                continue
-            assert rule.key is not None
-            key = str(self._run(rule, rule.key, ctx, entry))
-            if key:
-                keys.append((rule, key))
-        return groups, keys
-
     def _item(self, entry: Entry | EntryRecord | Mapping[str, Any]) -> Entry | EntryRecord:
         """Models pass through; a mapping is parsed, and raises :class:`EntryError` naming its fields."""
         if isinstance(entry, (Entry, EntryRecord)):
@@ -304,8 +158,8 @@ class Checker:
         if self._entries is not None:
             self._entries.append(item)
         if self.plan.entry_rules or self.plan.standard_rules:
-            self._findings.extend(self._evaluate_entry(item, ordinal, ctx, matched, self._gaps))
-        groups, keys = self._memberships(item, ctx)
+            self._findings.extend(self.judge.findings(item, ordinal, ctx, matched, self._gaps))
+        groups, keys = self.judge.memberships(item, ctx)
         for rule, key in groups:
             self._groups[rule.id].add(key, ordinal, item.amount)
         for rule, key in keys:
@@ -323,9 +177,9 @@ class Checker:
         ctx, matched = self.context.build(item)
         ordinal = self.table.append(item.row, item.date, item.amount, category=ctx["category"])
         try:
-            findings = self._evaluate_entry(item, ordinal, ctx, matched)
+            findings = self.judge.findings(item, ordinal, ctx, matched)
             held = {ordinal: item}
-            groups, keys = self._memberships(item, ctx)
+            groups, keys = self.judge.memberships(item, ctx)
             for rule, key in keys:
                 earlier = self._keys[rule.id].get(key)
                 if earlier:
@@ -377,9 +231,9 @@ class Checker:
         self, rule: Rule, key: str, total: Decimal, ordinals: Sequence[int], recovered: Decimal
     ) -> Finding | None:
         ctx = {"key": key, "total": total, "count": Decimal(len(ordinals)), "project": self.context.project}
-        limit = self._run(rule, rule.limit, ctx, None) if rule.limit is not None else None
+        limit = run(rule, rule.limit, ctx, None) if rule.limit is not None else None
         if rule.when is not None:
-            fired = bool(self._run(rule, rule.when, ctx, None))
+            fired = bool(run(rule, rule.when, ctx, None))
         else:
             fired = limit is not None and total > limit
         if not fired:

@@ -6,12 +6,14 @@ Yet bookkeepers often write the quantities into the description: 半天, 3天,
 4学时, 20人.  An estimate reads those and fills in only what the text leaves
 open, each time in the fee's favour except for the number of people:
 
-* persons: as stated (20人, 3位); otherwise one, but only when the payee is an
-  individual (a fee paid to one person is that person's fee); otherwise no
-  estimate;
+* persons: as stated (20人, 3位, or a payee written 张三等3人); otherwise as
+  the standard says (``estimate.persons`` in its YAML): one for a traveller's
+  own costs, one when the payee is an individual (a fee paid to one person is
+  that person's fee), or no estimate (a meeting's cost is for many);
 * the title, class or city the rate depends on: as stated, otherwise the most
-  generous rate the standard lists;
-* days or hours: as stated, otherwise no estimate.
+  generous rate the standard lists — or no estimate where the list is not
+  complete (lodging: cities);
+* days, nights or hours: as stated, otherwise no estimate.
 
 So an estimate that is over the standard is over at every reading of what the
 text leaves open, except that more people shared the money.  Rules using it
@@ -33,6 +35,7 @@ _DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
 _NUMBER = r"(\d{1,4}(?:\.\d{1,2})?|[一二两三四五六七八九十]{1,3})"
 _DAYS = re.compile(rf"(?<![第每]){_NUMBER}\s*个?(?:天|工作日)(半)?|(半天|半日)")
 _HOURS = re.compile(rf"(?<![第每]){_NUMBER}\s*个?(?:学时|课时|小时)")
+_NIGHTS = re.compile(rf"(?<![第每]){_NUMBER}\s*(?:晚|夜|个晚上)")
 _PERSONS = re.compile(rf"(?<![第每]){_NUMBER}\s*(?:人|名|位)(?![民员次天工])")
 _CONSULT_BY_POST = re.compile(r"通讯|函评|书面评审|网上评审|线上评审")
 #: a payee that names an organisation rather than a person
@@ -69,6 +72,11 @@ def stated_days(text: str) -> Decimal | None:
         number = chinese_number(match.group(1))
         if number is not None and number > 0:
             found.append(number + (Decimal("0.5") if match.group(2) else 0))
+    return _one_value(found)
+
+
+def stated_nights(text: str) -> Decimal | None:
+    found = [n for m in _NIGHTS.finditer(text) if (n := chinese_number(m.group(1))) is not None and n > 0]
     return _one_value(found)
 
 
@@ -145,6 +153,23 @@ class Estimate:
     evidence: dict[str, str]
 
 
+def _units(basis: str, text: str) -> tuple[Decimal | None, str]:
+    """(days, nights or hours the text states, how to say it) for a standard's basis."""
+    if basis == "person_hour":
+        hours = stated_hours(text)
+        return hours, f"{hours} 学时" if hours is not None else ""
+    if basis == "person_night":
+        nights = stated_nights(text)
+        if nights is not None:
+            return nights, f"{nights} 晚"
+        days = stated_days(text)  # 住宿3天: counting a night per day is the generous reading
+        return days, f"{days} 天" if days is not None else ""
+    days = stated_days(text)
+    if days is None:
+        return None, ""
+    return days, "半天" if days == Decimal("0.5") else f"{days} 天"
+
+
 def estimate(standard: Standard, entry: Any, description: str, payee: str) -> Estimate | None:
     """An estimated reading of ``entry`` for ``standard``, or ``None`` when the text does not say enough."""
     def present(name: str) -> object:
@@ -163,20 +188,22 @@ def estimate(standard: Standard, entry: Any, description: str, payee: str) -> Es
         stated.append("通讯咨询")
     unit_field = "hours" if standard.basis == "person_hour" else "days"
     if values[unit_field] is None:
-        found = stated_hours(description) if unit_field == "hours" else stated_days(description)
+        found, said = _units(standard.basis, description)
         if found is None and not (unit_field == "days" and values["consult_mode"] == "通讯"):
             return None
         values[unit_field] = found if found is not None else Decimal(1)  # per occasion: days do not matter
-        if found is not None:
-            stated.append(("半天" if found == Decimal("0.5") else f"{found} 天") if unit_field == "days"
-                          else f"{found} 学时")
+        if said:
+            stated.append(said)
     if values["persons"] is None:
         persons = stated_persons(description)
         if persons is not None:
             stated.append(f"{persons} 人")
-        elif is_individual(payee):
+        elif (counted := stated_persons(payee)) is not None:
+            persons = counted
+            stated.append(f"{persons} 人（按收款人）")
+        elif standard.estimate_persons == "one" or (standard.estimate_persons == "payee" and is_individual(payee)):
             persons = 1
-            stated.append("1 人（按收款人计）")
+            stated.append("1 人（按收款人计）" if standard.estimate_persons == "payee" else "1 人（摘要未写人数）")
         else:
             return None
         values["persons"] = persons
@@ -191,6 +218,8 @@ def estimate(standard: Standard, entry: Any, description: str, payee: str) -> Es
                 values[standard.key] = found_key
                 key_text = found_key
                 stated.append(found_key)
+            elif standard.estimate_unstated_key == "skip":
+                return None
             else:
                 generous, _ = most_generous(standard)
                 values[standard.key] = generous

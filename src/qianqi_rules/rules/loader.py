@@ -352,6 +352,8 @@ def _read_standards(
                 mode_shares={normalise_name(k): v for k, v in spec.mode_shares.items()},
                 max_hours_per_half_day=spec.max_hours_per_half_day,
                 aliases=aliases.get(spec.key or "", {}),
+                estimate_persons=spec.estimate.persons,
+                estimate_unstated_key=spec.estimate.unstated_key,
             )
     return standards
 

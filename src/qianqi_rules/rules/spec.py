@@ -111,6 +111,16 @@ class MaskSpec(_Strict):
     description: str = ""
 
 
+class EstimateSpec(_Strict):
+    """How a standard is estimated from a description (rules with ``estimate: true``)."""
+
+    #: people when the text states none: ``one`` (a traveller's own costs), ``payee`` (one if the payee is an
+    #: individual, else no estimate) or ``stated`` (no estimate: a meeting's cost is for many)
+    persons: Literal["one", "payee", "stated"] = "payee"
+    #: the title/class/city when the text names none: the ``highest`` rate, or ``skip`` (the list is not complete)
+    unstated_key: Literal["highest", "skip"] = "highest"
+
+
 class StandardSpec(_Strict):
     """One Article 6 standard (see rules/standards/)."""
 
@@ -129,6 +139,7 @@ class StandardSpec(_Strict):
     later_day_share: Decimal | None = Field(default=None, gt=0, le=1)
     mode_shares: dict[str, Decimal] = Field(default_factory=dict)
     max_hours_per_half_day: int | None = Field(default=None, gt=0)
+    estimate: EstimateSpec = Field(default_factory=EstimateSpec)
 
     @field_validator("rates", "mode_shares", mode="before")
     @classmethod

@@ -54,6 +54,10 @@ class Standard:
     mode_shares: Mapping[str, Decimal] = field(default_factory=dict)
     max_hours_per_half_day: int | None = None
     aliases: Mapping[str, str] = field(default_factory=dict)  # written value (normalised) -> rates key
+    #: estimates from a description: people when none are stated (one / payee / stated) and, when no
+    #: title/class/city is named, the highest rate or no estimate (highest / skip)
+    estimate_persons: str = "payee"
+    estimate_unstated_key: str = "highest"
 
     @property
     def fields(self) -> tuple[str, ...]:

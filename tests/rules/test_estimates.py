@@ -104,3 +104,27 @@ def test_a_larger_fee_is_never_less_over(a: int, b: int, text: str) -> None:
     assert all(r is not None for r in readings)
     over = [judge(EXPERT, r.entry).over for r in readings]  # type: ignore[union-attr]
     assert over[1] or not over[0]
+
+
+LODGING = PACK.standards["travel-lodging"]
+CONFERENCE = PACK.standards["conference"]
+
+
+def test_nights_and_how_each_standard_fills_in_people() -> None:
+    from qianqi_rules.rules.estimates import stated_nights
+
+    assert stated_nights("深圳住宿3晚") == 3 and stated_nights("两天一夜") == 1 and stated_nights("今晚住宿") is None
+    # lodging: a traveller's own cost, one person unless stated, but only in a city the table lists
+    reading = estimate(LODGING, entry("7500"), "深圳住宿3晚", "深圳瑞吉酒店")
+    assert reading is not None and reading.entry.persons == 1 and reading.entry.city == "深圳"
+    assert judge(LODGING, reading.entry).over
+    assert estimate(LODGING, entry("7500"), "宁波住宿3晚", "宁波某酒店") is None  # city not in the table: no guess
+    # a meeting's cost is for many: no estimate unless the text says how many
+    assert estimate(CONFERENCE, entry("30000"), "推介会1天", "张三") is None
+    assert estimate(CONFERENCE, entry("30000"), "推介会（30人1天）", "北京某酒店") is not None
+
+
+def test_a_payee_naming_several_people_counts_them() -> None:
+    reading = estimate(EXPERT, entry("1500"), "配方函评 通讯", "贾文涛等3人")
+    assert reading is not None and reading.entry.persons == 3 and reading.entry.consult_mode == "通讯"
+    assert not judge(EXPERT, reading.entry).over  # 500 each by correspondence: within 50% of the day rate

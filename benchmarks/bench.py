@@ -59,7 +59,7 @@ def condition_loops(path: Path, project_path: Path, sample: int) -> tuple[float,
             entry = normalise(item)
             if not isinstance(entry, list):
                 ctx, _ = context.build(entry)
-                contexts.append({**ctx, "mentions": set(ctx["mentions"])})
+                contexts.append({**ctx, "mentions": set(ctx["mentions"]), "payee_mentions": set(ctx["payee_mentions"])})
         if len(contexts) >= sample:
             break
     conditions = [r.when for r in pack.active_rules if r.kind == "entry"]
@@ -119,8 +119,7 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     ledger, project_path = args.out / f"ledger_{args.rows}.csv", args.out / "project.yaml"
     write_project(project_path)
-    if not ledger.exists():
-        write_ledger(ledger, args.rows)
+    write_ledger(ledger, args.rows)  # always written afresh: a ledger left by an older generator would mislead
     pack = load_rules()
     project = load_project(project_path, pack)
 
@@ -137,8 +136,7 @@ def main() -> None:
 
     same_rows = min(args.rows, 20_000)
     small = args.out / f"ledger_{same_rows}.csv"
-    if not small.exists():
-        write_ledger(small, same_rows, seed=11)
+    write_ledger(small, same_rows, seed=11)
     identical = (check_ledger(small, project, pack).to_json()
                  == check_ledger(small, project, pack.reference()).to_json())
 
@@ -160,8 +158,7 @@ def main() -> None:
     }
     if args.memory_rows:
         big = args.out / f"ledger_{args.memory_rows}.csv"
-        if not big.exists():
-            write_ledger(big, args.memory_rows, seed=13)
+        write_ledger(big, args.memory_rows, seed=13)
         results["memory_rows"] = args.memory_rows
         results["peak_rss_mb_idle"] = round(peak_rss_mb("-", project_path)[0], 1)
         peak, findings = peak_rss_mb(str(big), project_path)

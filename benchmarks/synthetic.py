@@ -27,6 +27,14 @@ VIOLATIONS = [
     ("差旅费", "{place}调研期间景区门票"), ("燃料动力费", "办公楼空调电费分摊{month}月"), ("招待费", "商务接待"),
     ("其他费用", "为其他课题购买耗材"),
 ]
+#: per-day (per-night) prices, in yuan, of the templates that state days or nights: within the Article 6
+#: standards as a real ledger mostly is, so the estimated standards checks fire on the violations only
+UNIT_PRICES = {
+    "{place}企业{topic}专家咨询费（外聘，{n}天）": (1200, 2400),
+    "研究生{topic}数据采集劳务费{n}天": (150, 300),
+    "{place}调研住宿费{n}晚": (250, 380),
+    "赴{place}出差伙食补助费{n}天": (80, 100),
+}
 PLACES = ["天津", "宁波", "常州", "苏州", "西安", "成都", "廊坊", "保定", "石家庄", "合肥", "武汉", "长沙"]
 TOPICS = ["注塑工艺", "热管理", "电池模组", "算法", "传感器", "材料成分", "控制系统", "质量追溯", "机器视觉", "结构仿真"]
 NAMES = ["卢国栋", "邱晓东", "钱国强", "冯雅琴", "周明", "吴小燕", "郑浩", "张一鸣", "高晓峰", "罗振宇", "孙立新"]
@@ -46,6 +54,13 @@ fiscal_funded: [贺永年]
 """
 
 
+def money(cents: int) -> str:
+    """Cents as a ledger amount: ``-1,234.50``."""
+    sign = "-" if cents < 0 else ""
+    yuan, fen = divmod(abs(cents), 100)
+    return f"{sign}{yuan:,}.{fen:02d}"
+
+
 def write_ledger(path: Path, rows: int, seed: int = 7) -> None:
     rnd = random.Random(seed)
     names = list(CATEGORIES)
@@ -61,9 +76,10 @@ def write_ledger(path: Path, rows: int, seed: int = 7) -> None:
             else:
                 category = rnd.choice(names)
                 template = rnd.choice(CATEGORIES[category])
-            amount = rnd.randint(1_000, 5_000_000) / 100
+            unit = UNIT_PRICES.get(template)
+            cents = fill["n"] * rnd.randint(unit[0] * 100, unit[1] * 100) if unit else rnd.randint(1_000, 5_000_000)
             if rnd.random() < 0.01:
-                amount = -amount  # refunds
+                cents = -cents  # refunds
             invoice = ""
             if rnd.random() < 0.6:
                 invoice = rnd.choice(invoices) if invoices and rnd.random() < 0.003 else f"2511{rnd.randrange(10**16):016d}"
@@ -73,7 +89,7 @@ def write_ledger(path: Path, rows: int, seed: int = 7) -> None:
             out.writerow([
                 i + 1, f"2025-{rnd.randint(1, 12):02d}-{rnd.randint(1, 28):02d}", f"记-{i % 997:03d}", category,
                 template.format(**fill), rnd.choice(ROSTER) if rnd.random() < 0.01 else rnd.choice(PAYEES),
-                f"{amount:,.2f}", invoice, PROJECT_CODE,
+                money(cents), invoice, PROJECT_CODE,
             ])
 
 

@@ -93,6 +93,7 @@ class EntryContext:
             "invoice_no": entry.invoice_no or "",
             "project_code": entry.project_code or "",
             "mentions": mentions,
+            "payee_mentions": self.scan(entry.payee)[1] if entry.payee else frozenset(),
             "project": self.project,
         }
         return ctx, matched

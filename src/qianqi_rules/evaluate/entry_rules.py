@@ -23,6 +23,9 @@ from .findings import Finding, display
 from .plan import RulePlan
 
 
+_FAMILY_SYMBOLS = ("project", "mentions", "payee_mentions")  # shown as the words matched, not as sets
+
+
 def run(rule: Rule, expression: Any, ctx: Mapping[str, Any], entry: Entry | EntryRecord | None) -> Any:
     """Evaluate one of a rule's expressions; a failure is the rule's fault, explained as :class:`RuleRuntimeError`."""
     try:
@@ -69,11 +72,14 @@ class EntryJudge:
             if not hit:
                 continue
             evidence: dict[str, Any] = {
-                s: display(ctx[s]) for s in sorted(rule.when.symbols) if s not in ("project", "mentions")
+                s: display(ctx[s]) for s in sorted(rule.when.symbols) if s not in _FAMILY_SYMBOLS
             }
             hits = {t: list(matched[t]) for t in sorted(rule.entry_terms) if t in matched}
             if hits:
                 evidence["matched"] = hits
+            if "payee_mentions" in rule.when.symbols:
+                in_payee = self.context.scan(entry.payee or "")[0]
+                evidence["payee_matched"] = {t: list(in_payee[t]) for t in sorted(rule.entry_terms) if t in in_payee}
             terms = self.pack.terms
             words = "、".join(dict.fromkeys(w for t, ws in hits.items() if not terms[t].qualifier for w in ws))
             findings.append(

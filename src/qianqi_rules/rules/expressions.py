@@ -34,6 +34,8 @@ from .symbols import SYMBOL_HELP
 TIMEZONE = dateutil.tz.gettz("Asia/Shanghai")
 DECIMAL_CONTEXT = decimal.Context(prec=34, rounding=decimal.ROUND_HALF_EVEN)
 MAX_EXPRESSION_LENGTH = 4000
+#: symbols holding the word families found in a text (the evaluator passes them as frozensets)
+FAMILY_SETS = ("mentions", "payee_mentions")
 
 _TYPE_NAMES = {
     "STRING": "文字", "FLOAT": "数值", "BOOLEAN": "真/假", "DATETIME": "日期",
@@ -85,9 +87,9 @@ class Expression:
 
     def evaluate_reference(self, thing: Mapping[str, Any]) -> Any:
         """rule-engine's own evaluation (it wants a mutable ``set`` where the evaluator keeps a frozenset)."""
-        mentions = thing.get("mentions")
-        if isinstance(mentions, frozenset):
-            thing = {**thing, "mentions": set(mentions)}
+        frozen = {k: set(v) for k in FAMILY_SETS if isinstance(v := thing.get(k), frozenset)}
+        if frozen:
+            thing = {**thing, **frozen}
         return self.rule.evaluate(thing)
 
     def matches(self, thing: Mapping[str, Any]) -> bool:
@@ -242,7 +244,7 @@ def compile_expression(
             container, member = node.container, node.member
             if (
                 isinstance(container, SymbolExpression)
-                and container.name == "mentions"
+                and container.name in FAMILY_SETS
                 and isinstance(member, StringExpression)
             ):
                 used_terms[member.value] = text.find(f'"{member.value}"')

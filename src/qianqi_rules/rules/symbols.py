@@ -46,6 +46,7 @@ ENTRY_SYMBOLS = {
     "invoice_no": DataType.STRING,
     "project_code": DataType.STRING,
     "mentions": DataType.SET(DataType.STRING),
+    "payee_mentions": DataType.SET(DataType.STRING),
     "project": PROJECT_TYPE,
 }
 
@@ -55,6 +56,7 @@ SYMBOL_COLUMNS = {
     "description": "description",
     "mentions": "description",
     "payee": "payee",
+    "payee_mentions": "payee",
     "invoice_no": "invoice_no",
     "project_code": "project_code",
 }
@@ -82,6 +84,7 @@ SYMBOL_HELP = {
     "invoice_no": "发票号",
     "project_code": "该行的项目编号",
     "mentions": "摘要中出现的词族名称集合（见 terms.yaml）",
+    "payee_mentions": "收款人名称中出现的词族名称集合（如“餐饮企业”：收款方是饭馆）",
     "project": "项目文件：project.code / grantee / start / end / budget / staff / fiscal_funded",
     "key": "分组的键（如科目名称）或重复的键（如发票号）",
     "total": "分组金额合计",

@@ -21,6 +21,17 @@ def test_symbols_attributes_and_terms_are_collected() -> None:
     assert e.terms == {"业务招待"}
 
 
+def test_payee_families_are_checked_and_evaluated_like_description_families() -> None:
+    e = compile_('"业务招待" in payee_mentions and not "业务招待" in mentions')
+    assert e.symbols == {"payee_mentions", "mentions"} and e.terms == {"业务招待"}
+    thing = {"payee_mentions": frozenset({"业务招待"}), "mentions": frozenset()}
+    assert e.evaluate(thing) and e.evaluate_reference(thing)
+    assert e.triggers is None  # a payee family does not narrow which description families must be present
+    with pytest.raises(ExpressionError) as info:
+        compile_('"业务招代" in payee_mentions')
+    assert info.value.code == "unknown-term"
+
+
 def test_evaluation_uses_decimal_and_dates() -> None:
     e = compile_("amount > 0.1 and date >= project.start")
     thing = {"amount": Decimal("0.10000001"), "date": dt.date(2025, 1, 1),

@@ -61,7 +61,7 @@ class EntryJudge:
         findings = []
         positive = ctx["amount"] > 0
         day = ctx["date"]
-        for rule in self.plan.entry_rules_for(ctx["category"], ctx["mentions"]):
+        for rule in self.plan.entry_rules_for(ctx["category"], ctx["mentions"], ctx["payee_mentions"]):
             if not (positive or rule.refunds) or (rule.dated and not rule.in_force(day)):
                 continue
             assert rule.when is not None
@@ -93,7 +93,7 @@ class EntryJudge:
                     entries={ordinal: entry},
                 )
             )
-        for rule in self.plan.standard_rules:
+        for rule in self.plan.standard_rules_for(ctx["category"]):
             found = self._standard(rule, entry, ordinal, ctx, gaps)
             if found is not None:
                 findings.append(found)

@@ -35,7 +35,8 @@ class RulePlan:
         self.duplicate_rules = tuple(r for r in runnable if r.kind == "duplicate")
         self.standard_rules = tuple(r for r in runnable if r.kind == "standard")
         self._by_category: dict[str, tuple[Rule, ...]] = {}
-        self._by_mentions: dict[tuple[str, frozenset[str]], tuple[Rule, ...]] = {}
+        self._by_mentions: dict[tuple[str, frozenset[str], frozenset[str]], tuple[Rule, ...]] = {}
+        self._standards_by_category: dict[str, tuple[Rule, ...]] = {}
 
     @staticmethod
     def _why_not(rule: Rule, project: Project, columns: frozenset[str]) -> str | None:
@@ -54,18 +55,32 @@ class RulePlan:
             self._by_category[category] = found
         return found
 
-    def entry_rules_for(self, category: str, mentions: frozenset[str]) -> tuple[Rule, ...]:
+    def standard_rules_for(self, category: str) -> tuple[Rule, ...]:
+        """The standards rules that judge entries of this category."""
+        found = self._standards_by_category.get(category)
+        if found is None:
+            found = tuple(r for r in self.standard_rules if r.categories is None or category in r.categories)
+            self._standards_by_category[category] = found
+        return found
+
+    def entry_rules_for(
+        self, category: str, mentions: frozenset[str], payee_mentions: frozenset[str] = frozenset()
+    ) -> tuple[Rule, ...]:
         """The entry rules that can fire on an entry of this category mentioning these word families.
 
-        A keyword rule whose condition needs a family the entry does not mention
-        cannot be true, so it is not tried (see ``Expression.triggers``).
+        A keyword rule whose condition needs a family the entry (or its payee's
+        name) does not mention cannot be true, so it is not tried (see
+        ``Expression.triggers`` and ``payee_triggers``).
         """
-        key = (category, mentions)
+        key = (category, mentions, payee_mentions)
         found = self._by_mentions.get(key)
         if found is None:
             found = tuple(
                 r for r in self._for_category(category)
-                if r.when is None or r.when.triggers is None or not r.when.triggers.isdisjoint(mentions)
+                if r.when is None or (
+                    (r.when.triggers is None or not r.when.triggers.isdisjoint(mentions))
+                    and (r.when.payee_triggers is None or not r.when.payee_triggers.isdisjoint(payee_mentions))
+                )
             )
             if len(self._by_mentions) > 50_000:
                 self._by_mentions.clear()

@@ -98,23 +98,16 @@ def is_individual(payee: str) -> bool:
 
 
 def stated_key(standard: Standard, text: str) -> str | None:
-    """The rates key (title, class, city) the text names, if it names exactly one (aliases of 2+ characters)."""
+    """The rates key (title, class, city) the text names, if it names exactly one (aliases of 2+ characters).
+
+    The longest alias wins where aliases overlap: 高级工程师 is 副高, not the 工程师 inside it.
+    """
     if standard.key is None:
         return None
-    written = normalise_name(text)
-    spans: list[tuple[int, int, str]] = []
-    for alias, key in standard.aliases.items():
-        if len(alias) < 2:
-            continue
-        start = written.find(alias)
-        while start != -1:
-            spans.append((start, start + len(alias), key))
-            start = written.find(alias, start + 1)
-    # a longer alias covering a shorter one wins (高级工程师 is 副高, not the 工程师 inside it)
-    kept = {key for s, e, key in spans if not any(s2 <= s and e <= e2 and (e2 - s2) > (e - s) for s2, e2, _ in spans)}
-    if len(kept) != 1:
+    found = {standard.aliases[m.group()] for m in standard.alias_pattern.finditer(normalise_name(text))}
+    if len(found) != 1:
         return None
-    key = kept.pop()
+    key = found.pop()
     return key if key in standard.rates else None
 
 

@@ -76,6 +76,8 @@ class Expression:
     #: word families of which at least one must be mentioned for the expression to be true
     #: (None: no such constraint) — lets the evaluator skip keyword rules cheaply
     triggers: frozenset[str] | None = None
+    #: the same for the families found in the payee's name (``payee_mentions``)
+    payee_triggers: frozenset[str] | None = None
 
     def __post_init__(self) -> None:
         # the hot path calls ``evaluate``: bind it straight to the closure when there is one
@@ -268,23 +270,24 @@ def compile_expression(
         terms=frozenset(used_terms),
         closure=compile_closure(rule.statement.expression, DECIMAL_CONTEXT),
         triggers=required_terms(rule.statement.expression),
+        payee_triggers=required_terms(rule.statement.expression, "payee_mentions"),
     )
 
 
-def required_terms(node: Any) -> frozenset[str] | None:
-    """Families one of which must be in ``mentions`` for ``node`` to be true, or None if none must.
+def required_terms(node: Any, symbol: str = "mentions") -> frozenset[str] | None:
+    """Families one of which must be in ``symbol`` (``mentions``) for ``node`` to be true, or None if none must.
 
     ``"A" in mentions`` needs A; ``x and y`` needs what either side needs; ``x or y``
     needs A-or-B only when both sides need something; ``not x`` needs nothing.
     """
     if isinstance(node, ContainsExpression):
         container, member = node.container, node.member
-        if (isinstance(container, SymbolExpression) and container.name == "mentions"
+        if (isinstance(container, SymbolExpression) and container.name == symbol
                 and isinstance(member, StringExpression)):
             return frozenset([member.value])
         return None
     if isinstance(node, LogicExpression):
-        left, right = required_terms(node.left), required_terms(node.right)
+        left, right = required_terms(node.left, symbol), required_terms(node.right, symbol)
         if node.type == "and":
             candidates = [t for t in (left, right) if t is not None]
             return min(candidates, key=len) if candidates else None

@@ -10,6 +10,7 @@ paid before tax), or cannot be checked for lack of data.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -58,6 +59,12 @@ class Standard:
     #: title/class/city is named, the highest rate or no estimate (highest / skip)
     estimate_persons: str = "payee"
     estimate_unstated_key: str = "highest"
+    #: the aliases of two or more characters as one alternation, longest first, for finding them in a text
+    alias_pattern: re.Pattern[str] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        aliases = sorted((a for a in self.aliases if len(a) >= 2), key=lambda a: (-len(a), a))
+        object.__setattr__(self, "alias_pattern", re.compile("|".join(re.escape(a) for a in aliases) or "(?!)"))
 
     @property
     def fields(self) -> tuple[str, ...]:

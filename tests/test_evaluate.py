@@ -181,3 +181,11 @@ def test_violations_are_what_validation_would_make_and_share_entries(project, pa
     assert len(on_row_2) >= 2 and len({id(v.entries[0]) for v in on_row_2}) == 1
     waived = on_row_2[0].model_copy(update={"waiver": None})
     assert waived.model_fields_set is not on_row_2[0].model_fields_set  # copies never share a mutable set
+
+
+def test_message_names_each_word_once_not_the_words_inside_it(project, pack) -> None:
+    report = checker(project, pack, entry(2, "其他费用", "6299", description="购买笔记本电脑一台")).report()
+    v = next(v for v in report.violations if v.rule_id == "QQ1130")
+    named = v.message.split("（")[1].split("）")[0].split("、")
+    assert "笔记本电脑" in named and "电脑" not in named and "买" not in named
+    assert "电脑" in v.evidence["matched"]["办公设备"]  # the evidence keeps every word found

@@ -46,6 +46,12 @@ def in_scope(rule: Rule, ctx: Mapping[str, Any], refunds: bool) -> bool:
     return rule.in_force(ctx["date"]) and (refunds or ctx["amount"] > 0)
 
 
+def _named_words(hits: Mapping[str, list[str]], terms: Mapping[str, Any]) -> str:
+    """The words a message names: those of non-qualifier families, without one inside another (电脑 in 笔记本电脑)."""
+    words = list(dict.fromkeys(w for t, ws in hits.items() if not terms[t].qualifier for w in ws))
+    return "、".join(w for w in words if not any(w != other and w in other for other in words))
+
+
 class EntryJudge:
     """The findings one entry causes on its own, and the groups and duplicate keys it belongs to."""
 
@@ -80,8 +86,7 @@ class EntryJudge:
             if "payee_mentions" in rule.when.symbols:
                 in_payee = self.context.scan(entry.payee or "")[0]
                 evidence["payee_matched"] = {t: list(in_payee[t]) for t in sorted(rule.entry_terms) if t in in_payee}
-            terms = self.pack.terms
-            words = "、".join(dict.fromkeys(w for t, ws in hits.items() if not terms[t].qualifier for w in ws))
+            words = _named_words(hits, self.pack.terms)
             findings.append(
                 Finding(
                     rule=rule,

@@ -59,7 +59,7 @@ def condition_loops(path: Path, project_path: Path, sample: int) -> tuple[float,
             entry = normalise(item)
             if not isinstance(entry, list):
                 ctx, _ = context.build(entry)
-                contexts.append({**ctx, "mentions": set(ctx["mentions"]), "payee_mentions": set(ctx["payee_mentions"])})
+                contexts.append({**ctx, **{k: set(v) for k, v in ctx.items() if isinstance(v, frozenset)}})
         if len(contexts) >= sample:
             break
     conditions = [r.when for r in pack.active_rules if r.kind == "entry"]

@@ -111,7 +111,8 @@ def edit_rule(tmp: Path, old: str, new: str, file: str = "article10.yaml") -> se
 def expression(text: str) -> set[str]:
     from rule_engine import DataType
 
-    return raises(ExpressionError, lambda: compile_expression(text, ENTRY_SYMBOLS, expect=DataType.BOOLEAN, terms={}))
+    return raises(ExpressionError, lambda: compile_expression(text, ENTRY_SYMBOLS, expect=DataType.BOOLEAN, terms={},
+                                                              groups={"服务类": None}))
 
 
 def write(tmp: Path, name: str, text: str | bytes) -> str:
@@ -292,6 +293,7 @@ TRIGGERS: dict[str, Callable[..., set[str]]] = {
     "type-mismatch": lambda tmp, **_: expression('amount > "x"'),
     "wrong-result-type": lambda tmp, **_: expression("amount"),
     "unknown-term": lambda tmp, **_: expression('"没有" in mentions'),
+    "unknown-category-group": lambda tmp, **_: expression('"没有" in category_groups'),
     "bad-regex": lambda tmp, **_: expression('description =~ "(x"'),
     "unsafe-regex": lambda tmp, **_: expression('description =~~ "(a+)+$"'),
     "regex-not-literal": lambda tmp, **_: expression("description =~ payee"),

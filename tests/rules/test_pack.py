@@ -64,6 +64,9 @@ def load_errors(folder: Path) -> list:
         ("article10.yaml", "    name: expert-fee-in-house-wording\n",
          "    name: expert-fee-in-house-wording\n    name: again\n", "duplicate-key", "重复的键"),
         ("article10.yaml", "when: not fundable", "when: (not fundable", "expression-syntax", "语法错误"),
+        ("article11.yaml", '"服务类" in category_groups', '"服务组" in category_groups', "unknown-category-group",
+         "服务类"),
+        ("categories.yaml", "成果类: [专家咨询费,", "成果类: [专家咨询,", "unknown-category", "专家咨询"),
     ],
 )
 def test_broken_copies_are_load_errors_with_file_and_line(broken, filename, old, new, code, fragment) -> None:
@@ -106,3 +109,9 @@ def test_clawback_only_on_errors(broken) -> None:
                           "    severity: warning\n    when: not fundable")
     err = next(e for e in load_errors(folder) if e.code == "invalid-field")
     assert "clawback" in str(err)
+
+
+def test_category_groups_are_read_and_reach_conditions(pack) -> None:
+    assert "委托业务费" in pack.categories.groups["服务类"]
+    assert pack.categories.groups_of("会议费") == {"服务类"}
+    assert pack.categories.groups_of("其他费用") == frozenset()

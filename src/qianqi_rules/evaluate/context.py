@@ -44,6 +44,7 @@ class EntryContext:
         self._categories: dict[str, str | None] = {}
         self._scans: dict[str, tuple[dict[str, tuple[str, ...]], frozenset[str]]] = {}
         self._payees: dict[str, str] = {}
+        self._groups: dict[str, frozenset[str]] = {}
 
     def canonical(self, category: str) -> str | None:
         try:
@@ -64,6 +65,14 @@ class EntryContext:
                 self._scans.clear()
             result = self._scans[text] = (found, frozenset(found)) if found else _NOTHING  # most texts: share one
             return result
+
+    def groups(self, category: str) -> frozenset[str]:
+        found = self._groups.get(category)
+        if found is None:
+            found = self.pack.categories.groups_of(category)
+            if len(self._groups) < _CACHE_LIMIT:
+                self._groups[category] = found
+        return found
 
     def payee(self, payee: str) -> str:
         try:
@@ -94,6 +103,7 @@ class EntryContext:
             "project_code": entry.project_code or "",
             "mentions": mentions,
             "payee_mentions": self.scan(entry.payee)[1] if entry.payee else frozenset(),
+            "category_groups": self.groups(canonical or entry.category),
             "project": self.project,
         }
         return ctx, matched

@@ -23,7 +23,7 @@ from .findings import Finding, display
 from .plan import RulePlan
 
 
-_FAMILY_SYMBOLS = ("project", "mentions", "payee_mentions")  # shown as the words matched, not as sets
+_FAMILY_SYMBOLS = ("project", "mentions", "payee_mentions", "category_groups")  # not shown as evidence values
 
 
 def run(rule: Rule, expression: Any, ctx: Mapping[str, Any], entry: Entry | EntryRecord | None) -> Any:

@@ -31,14 +31,22 @@ class CategoryTable:
 
     names: tuple[str, ...]
     aliases: Mapping[str, str] = field(default_factory=dict)  # cleaned variant -> canonical
+    #: named groups of categories (服务类 …) that conditions test with ``"组名" in category_groups``
+    groups: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, table: Mapping[str, Iterable[str]]) -> CategoryTable:
+    def build(
+        cls, table: Mapping[str, Iterable[str]], groups: Mapping[str, Iterable[str]] | None = None
+    ) -> CategoryTable:
         aliases: dict[str, str] = {}
         for name, variants in table.items():
             for variant in (name, *variants):
                 aliases[_clean(variant)] = name
-        return cls(tuple(table), aliases)
+        return cls(tuple(table), aliases, {g: frozenset(members) for g, members in (groups or {}).items()})
+
+    def groups_of(self, category: str) -> frozenset[str]:
+        """The groups a (canonical) category belongs to."""
+        return frozenset(g for g, members in self.groups.items() if category in members)
 
     def canonical(self, text: str) -> str | None:
         return _canonical(self, text)

@@ -36,6 +36,8 @@ DECIMAL_CONTEXT = decimal.Context(prec=34, rounding=decimal.ROUND_HALF_EVEN)
 MAX_EXPRESSION_LENGTH = 4000
 #: symbols holding the word families found in a text (the evaluator passes them as frozensets)
 FAMILY_SETS = ("mentions", "payee_mentions")
+#: every symbol the evaluator passes as a frozenset (rule-engine's own evaluator wants a ``set``)
+FROZEN_SETS = FAMILY_SETS + ("category_groups",)
 
 _TYPE_NAMES = {
     "STRING": "文字", "FLOAT": "数值", "BOOLEAN": "真/假", "DATETIME": "日期",
@@ -89,7 +91,7 @@ class Expression:
 
     def evaluate_reference(self, thing: Mapping[str, Any]) -> Any:
         """rule-engine's own evaluation (it wants a mutable ``set`` where the evaluator keeps a frozenset)."""
-        frozen = {k: set(v) for k in FAMILY_SETS if isinstance(v := thing.get(k), frozenset)}
+        frozen = {k: set(v) for k in FROZEN_SETS if isinstance(v := thing.get(k), frozenset)}
         if frozen:
             thing = {**thing, **frozen}
         return self.rule.evaluate(thing)
@@ -149,9 +151,10 @@ def compile_expression(
     *,
     expect: Any = None,
     terms: Mapping[str, Any] | None = None,
+    groups: Mapping[str, Any] | None = None,
     what: str = "条件",
 ) -> Expression:
-    """Parse ``text`` against ``symbols``; check its result type and the word families it names."""
+    """Parse ``text`` against ``symbols``; check its result type and the word families and category groups it names."""
     if not isinstance(text, str) or not text.strip():
         raise ExpressionError("expression-empty", f"{what}为空", 0)
     if len(text) > MAX_EXPRESSION_LENGTH:
@@ -222,6 +225,7 @@ def compile_expression(
     used_symbols: set[str] = set()
     attributes: set[str] = set()
     used_terms: dict[str, int] = {}
+    used_groups: dict[str, int] = {}
     for node in walk(rule.statement.expression):
         if isinstance(node, FuzzyComparisonExpression):
             if not isinstance(node.right, StringExpression):
@@ -250,6 +254,21 @@ def compile_expression(
                 and isinstance(member, StringExpression)
             ):
                 used_terms[member.value] = text.find(f'"{member.value}"')
+            elif (
+                isinstance(container, SymbolExpression)
+                and container.name == "category_groups"
+                and isinstance(member, StringExpression)
+            ):
+                used_groups[member.value] = text.find(f'"{member.value}"')
+    if groups is not None:
+        for group, offset in used_groups.items():
+            if group not in groups:
+                raise ExpressionError(
+                    "unknown-category-group",
+                    f"科目组 {group!r} 没有在 categories.yaml 的 category_groups 中定义",
+                    offset if offset >= 0 else None,
+                    f"已定义的科目组: {'、'.join(groups) or '（无）'}",
+                )
     if terms is not None:
         for term, offset in used_terms.items():
             if term not in terms:

@@ -149,7 +149,7 @@ def load_pack_folder(
             loader.error(doc.position(("overrides",), key=True), "overrides 只能写在叠加的规则包（有 extends）中",
                          "overlay-only")
     else:
-        for key in ("categories", "example_project"):
+        for key in ("categories", "category_groups", "example_project"):
             for doc, _ in _sections(docs, key, object, loader, ""):
                 loader.error(doc.position((key,), key=True), f"叠加的规则包不能重新定义 {key}（沿用 {base.name} 的）",
                              "overlay-redefines")
@@ -291,7 +291,22 @@ def _read_categories(docs: list[YamlDocument], loader: _Loader, folder: Path) ->
             loader.error(doc.position(("categories", name)), f"科目 {name} 的别名应是文字列表", "invalid-field")
             continue
         table[str(name)] = aliases
-    return CategoryTable.build(table)
+    groups: dict[str, list[str]] = {}
+    got_groups = _single(docs, "category_groups", dict, loader, "“科目组名称: [科目…]”的映射")
+    if got_groups is not None:
+        gdoc, gdata = got_groups
+        for group, members in gdata.items():
+            if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
+                loader.error(gdoc.position(("category_groups", group)), f"科目组 {group} 应是科目名称的列表",
+                             "invalid-field")
+                continue
+            for i, member in enumerate(members):
+                if member not in table:
+                    loader.error(gdoc.position(("category_groups", group, i)),
+                                 f"科目组 {group} 中的 {member!r} 不是 categories 中的科目", "unknown-category",
+                                 f"可用: {'、'.join(table)}")
+            groups[str(group)] = [m for m in members if m in table]
+    return CategoryTable.build(table, groups)
 
 
 def _read_terms(docs: list[YamlDocument], loader: _Loader, below: dict[str, TermFamily]) -> dict[str, TermFamily]:
@@ -492,7 +507,8 @@ def _build_rule(
             continue
         symbols = _symbols_for(field_name, spec.kind)
         try:
-            compiled[field_name] = compile_expression(text, symbols, expect=expect, terms=terms, what=what)
+            compiled[field_name] = compile_expression(text, symbols, expect=expect, terms=terms,
+                                                      groups=categories.groups, what=what)
         except ExpressionError as exc:
             loader.error(doc.offset_position(base + (field_name,), exc.offset), f"{label}的{exc.message}",
                          exc.code, exc.hint)

@@ -33,8 +33,8 @@ CLAWBACKS_BY_KIND: dict[str, tuple[str, ...]] = {
 
 #: top-level keys of a pack file; ``shared`` holds lists reused elsewhere through YAML anchors
 FILE_KEYS = (
-    "pack", "example_project", "example_defaults", "categories", "terms", "masks", "shared", "rules", "overrides",
-    "standards", "aliases",
+    "pack", "example_project", "example_defaults", "categories", "category_groups", "terms", "masks", "shared",
+    "rules", "overrides", "standards", "aliases",
 )
 
 

@@ -47,6 +47,7 @@ ENTRY_SYMBOLS = {
     "project_code": DataType.STRING,
     "mentions": DataType.SET(DataType.STRING),
     "payee_mentions": DataType.SET(DataType.STRING),
+    "category_groups": DataType.SET(DataType.STRING),
     "project": PROJECT_TYPE,
 }
 
@@ -85,6 +86,7 @@ SYMBOL_HELP = {
     "project_code": "该行的项目编号",
     "mentions": "摘要中出现的词族名称集合（见 terms.yaml）",
     "payee_mentions": "收款人名称中出现的词族名称集合（如“餐饮企业”：收款方是饭馆）",
+    "category_groups": "科目所属的科目组（categories.yaml 的 category_groups，如“服务类”）",
     "project": "项目文件：project.code / grantee / start / end / budget / staff / fiscal_funded",
     "key": "分组的键（如科目名称）或重复的键（如发票号）",
     "total": "分组金额合计",

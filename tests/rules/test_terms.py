@@ -95,3 +95,10 @@ def oracle(text: str) -> dict[str, tuple[str, ...]]:
 @given(st.lists(st.one_of(st.sampled_from(PHRASES), st.text(max_size=3)), max_size=8).map("".join))
 def test_scanner_matches_the_per_family_oracle(text: str) -> None:
     assert PACK.scanner.scan(text) == oracle(text)
+
+
+def test_spaces_between_chinese_words_do_not_split_them() -> None:
+    assert fold("项目经费 转  安贞医院") == "项目经费转安贞医院"
+    assert fold("Office 365 办公") == "office 365 办公"  # spaces next to Latin text stay (whole-word matching)
+    s = TermScanner({"x": TermFamily("x", ("办公用品",))})
+    assert s.scan("办公 用品") == {"x": ("办公用品",)}

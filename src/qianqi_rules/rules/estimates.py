@@ -37,7 +37,7 @@ _DAYS = re.compile(rf"(?<![第每]){_NUMBER}\s*个?(?:天|工作日)(半)?|(半�
 _HOURS = re.compile(rf"(?<![第每]){_NUMBER}\s*个?(?:学时|课时|小时)")
 _NIGHTS = re.compile(rf"(?<![第每]){_NUMBER}\s*(?:晚|夜|个晚上)")
 _PERSONS = re.compile(rf"(?<![第每]){_NUMBER}\s*(?:人|名|位)(?![民员次天工])")
-_CONSULT_BY_POST = re.compile(r"通讯|函评|书面评审|网上评审|线上评审")
+_CONSULT_BY_POST = re.compile(r"通讯|函评|函审|书面评审|网上评审|线上评审")
 #: a payee that names an organisation rather than a person
 _ORGANISATION = re.compile(r"公司|中心|医院|学院|大学|学校|酒店|宾馆|饭店|集团|研究|所$|院$|局$|厂$|店$|部$|社$|会$|馆$")
 _PERSON_NAME = re.compile(r"^[\u4e00-\u9fff·]{2,4}$")

@@ -39,9 +39,13 @@ class TermFamily:
     qualifier: bool = False
 
 
+#: white space between two non-ASCII characters: bookkeepers space Chinese words apart at will (项目经费 转)
+_SPACE_IN_CHINESE = re.compile(r"(?<=[^\x00-\x7f])\s+(?=[^\x00-\x7f])")
+
+
 def fold(text: str) -> str:
-    """Matching ignores full-/half-width and Latin case."""
-    return unicodedata.normalize("NFKC", text).lower()
+    """Matching ignores full-/half-width, Latin case and white space between Chinese characters."""
+    return _SPACE_IN_CHINESE.sub("", unicodedata.normalize("NFKC", text).lower())
 
 
 Index = dict[str, list[tuple[str, tuple[int, ...]]]]

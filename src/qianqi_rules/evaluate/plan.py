@@ -48,20 +48,21 @@ class RulePlan:
             return "项目文件未提供 " + "、".join(OPTIONAL_PROJECT_ATTRIBUTES[a] for a in absent)
         return None
 
-    def _for_category(self, category: str) -> tuple[Rule, ...]:
-        found = self._by_category.get(category)
+    @staticmethod
+    def _of_category(
+        rules: tuple[Rule, ...], category: str, cache: dict[str, tuple[Rule, ...]]
+    ) -> tuple[Rule, ...]:
+        found = cache.get(category)
         if found is None:
-            found = tuple(r for r in self.entry_rules if r.categories is None or category in r.categories)
-            self._by_category[category] = found
+            found = cache[category] = tuple(r for r in rules if r.categories is None or category in r.categories)
         return found
+
+    def _for_category(self, category: str) -> tuple[Rule, ...]:
+        return self._of_category(self.entry_rules, category, self._by_category)
 
     def standard_rules_for(self, category: str) -> tuple[Rule, ...]:
         """The standards rules that judge entries of this category."""
-        found = self._standards_by_category.get(category)
-        if found is None:
-            found = tuple(r for r in self.standard_rules if r.categories is None or category in r.categories)
-            self._standards_by_category[category] = found
-        return found
+        return self._of_category(self.standard_rules, category, self._standards_by_category)
 
     def entry_rules_for(
         self, category: str, mentions: frozenset[str], payee_mentions: frozenset[str] = frozenset()

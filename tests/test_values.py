@@ -3,7 +3,16 @@ from decimal import Decimal
 
 import pytest
 
-from qianqi_rules.values import format_money, format_money_cn, parse_amount, parse_date, to_decimal
+from qianqi_rules.values import (
+    clean_code,
+    clean_invoice,
+    format_money,
+    format_money_cn,
+    name_key,
+    parse_amount,
+    parse_date,
+    to_decimal,
+)
 
 
 @pytest.mark.parametrize(
@@ -65,3 +74,20 @@ def test_money_formats_round_half_up_to_cents() -> None:
     assert format_money(Decimal("0.125")) == "0.13"
     assert format_money(Decimal("-3")) == "-3.00"
     assert format_money_cn(Decimal("1234567.5")) == "1,234,567.50"
+
+
+@pytest.mark.parametrize("text", ["无", " / ", "—", "--", "N/A", "待补", "0", "'"])
+def test_placeholders_are_no_code(text: str) -> None:
+    assert clean_code(text) == "" and clean_invoice(text) == ""
+
+
+def test_codes_and_invoices_compare_as_written_by_any_clerk() -> None:
+    assert clean_code("'bjkx-qq-2025-031 ") == "BJKX-QQ-2025-031"  # project codes keep their hyphens
+    assert clean_invoice("2511-0000-0123-0000-0006") == clean_invoice("25110000012300000006")
+    assert clean_invoice("２５１１ ００００") == "25110000"
+
+
+def test_names_match_whatever_dot_or_case_is_typed() -> None:
+    assert name_key("阿依古丽•买买提") == name_key("阿依古丽·买买提") == name_key("阿依古丽.买买提")
+    assert name_key("WANG Lei") == name_key("Wang Lei")
+    assert name_key("刘振华（北京大学）") == name_key("刘振华")

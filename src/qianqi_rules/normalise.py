@@ -16,9 +16,12 @@ from typing import Any
 
 from .ledger.rows import RawRow
 from .models import LEDGER_FIELDS, OPTIONAL_FIELDS, Entry, EntryRecord, InputError
-from .values import clean_code, normalise_text, parse_amount, parse_count, parse_quantity, to_date, to_decimal
+from .values import clean_code, clean_invoice, normalise_text, parse_amount, parse_count, parse_quantity, to_date, to_decimal
 
-_CODE_FIELDS = ("voucher_no", "invoice_no", "project_code")
+#: code columns and how each is cleaned (codes compare without spaces, case and placeholders)
+_CODE_FIELDS: dict[str, Callable[[str], str]] = {
+    "voucher_no": clean_code, "invoice_no": clean_invoice, "project_code": clean_code,
+}
 #: longer cells are refused: no real ledger writes a 4,000-character description, and a bound on
 #: every cell keeps the work per row bounded whatever a file holds
 MAX_CELL = 4_000
@@ -140,7 +143,8 @@ def _build(
             fail(field, "bad-text", f"应是文字，而不是 {type(value).__name__}")
         else:
             text = str(value)
-            optional[field] = clean_code(text) if field in _CODE_FIELDS else normalise_text(text)
+            clean = _CODE_FIELDS.get(field)
+            optional[field] = clean(text) if clean is not None else normalise_text(text)
 
     if errors or date is None or amount is None:
         return errors
@@ -200,8 +204,8 @@ class RowNormaliser:
         self.headers = dict(headers)
         self._dates: dict[str, Any] = {}
         self._texts: dict[str, str] = {}
-        self._codes: dict[str, str] = {}
-        self._optional = [(f, f in _CODE_FIELDS) for f in OPTIONAL_FIELDS if f in headers and f not in _NUMBER_FIELDS]
+        self._codes: dict[str, dict[str, str]] = {f: {} for f in _CODE_FIELDS}
+        self._optional = [(f, _CODE_FIELDS.get(f)) for f in OPTIONAL_FIELDS if f in headers and f not in _NUMBER_FIELDS]
         self._numbers = [f for f in _NUMBER_FIELDS if f in headers]
 
     def _miss(self, cache: dict[str, Any], text: str, parse: Callable[[str], Any]) -> Any:
@@ -231,10 +235,11 @@ class RowNormaliser:
         except (ValueError, KeyError):
             return normalise_row(raw, self.headers)
         fields: dict[str, Any] = {}
-        for field, is_code in self._optional:
+        for field, clean in self._optional:
             cell = values[field]
-            if is_code:
-                fields[field] = self._codes.get(cell) or self._miss(self._codes, cell, clean_code)
+            if clean is not None:
+                codes = self._codes[field]
+                fields[field] = codes[cell] if cell in codes else self._miss(codes, cell, clean)
             else:
                 fields[field] = texts[cell] if cell in texts else self._miss(texts, cell, normalise_text)
         for field in self._numbers:

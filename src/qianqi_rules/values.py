@@ -129,20 +129,46 @@ def normalise_name(value: str) -> str:
 
 
 _BRACKETED = re.compile(r"\([^()]*\)")
+#: the dots written inside transliterated names (阿依古丽·买买提): typed as any of these
+_NAME_DOTS = re.compile(r"[•‧・･∙⋅·.．]")
 
 
 def name_key(value: str) -> str:
     """The key a payee is matched on: :func:`normalise_name` without bracketed notes.
 
-    ``刘振华（北京大学）`` and ``刘振华`` are the same person for the rosters.
+    ``刘振华（北京大学）`` and ``刘振华`` are the same person for the rosters; so are
+    ``阿依古丽•买买提`` and ``阿依古丽·买买提`` (any dot), and ``WANG Lei`` and ``Wang Lei``.
     """
-    key = _BRACKETED.sub("", normalise_name(value))
-    return key or normalise_name(value)
+    name = _NAME_DOTS.sub("·", normalise_name(value)).casefold()
+    key = _BRACKETED.sub("", name)
+    return key or name
+
+
+#: what clerks write in a code column when there is no code: no invoice, no project code
+CODE_PLACEHOLDERS = frozenset({
+    "无", "没有", "暂无", "无票", "无发票", "免票", "待补", "后补", "未开", "不详", "N/A", "NA", "NONE", "NULL", "NIL",
+    "0", "X", "XX",
+})
+_ONLY_PUNCTUATION = re.compile(r"^[\W_]*$")
 
 
 def clean_code(value: str) -> str:
-    """Project, invoice and voucher codes compare without spaces, Excel's apostrophe or case."""
-    return normalise_name(value).lstrip("'").upper()
+    """Project, invoice and voucher codes compare without spaces, Excel's apostrophe or case.
+
+    A placeholder (无, /, —, N/A …) is no code at all: two rows without an invoice
+    number do not share one.
+    """
+    code = normalise_name(value).lstrip("'").upper()
+    return "" if code in CODE_PLACEHOLDERS or _ONLY_PUNCTUATION.match(code) else code
+
+
+_INVOICE_SEPARATORS = re.compile(r"[-_.·]")
+
+
+def clean_invoice(value: str) -> str:
+    """An invoice number as :func:`clean_code`, also without the separators some clerks type
+    between its groups of digits (``2511-0000-0123`` is ``25110000 0123`` is ``251100000123``)."""
+    return _INVOICE_SEPARATORS.sub("", clean_code(value))
 
 
 _COUNT_UNITS = re.compile(r"(人次|人|名|位)$")

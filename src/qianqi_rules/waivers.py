@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .errors import QianqiError
 from .models import Violation, WaiverProblem, WaiverRef
 from .pydantic_messages import chinese_message
-from .values import clean_code, to_date
+from .values import clean_invoice, to_date
 from .yamlsafe import load_document
 
 
@@ -65,8 +65,8 @@ class Waiver(BaseModel):
             return True
         if not self.invoice_no:
             return False
-        wanted = clean_code(self.invoice_no)
-        return any(e.invoice_no == wanted for e in violation.entries)
+        wanted = clean_invoice(self.invoice_no)
+        return bool(wanted) and any(e.invoice_no == wanted for e in violation.entries)
 
     def expired(self, today: dt.date) -> bool:
         return self.until is not None and today > self.until

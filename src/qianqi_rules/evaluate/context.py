@@ -45,6 +45,7 @@ class EntryContext:
         self._scans: dict[str, tuple[dict[str, tuple[str, ...]], frozenset[str]]] = {}
         self._payees: dict[str, str] = {}
         self._groups: dict[str, frozenset[str]] = {}
+        self._sub_accounts: dict[str, str] = {}
 
     def canonical(self, category: str) -> str | None:
         try:
@@ -65,6 +66,14 @@ class EntryContext:
                 self._scans.clear()
             result = self._scans[text] = (found, frozenset(found)) if found else _NOTHING  # most texts: share one
             return result
+
+    def _sub_account(self, category: str) -> str:
+        found = self._sub_accounts.get(category)
+        if found is None:
+            found = self.pack.categories.sub_account(category)
+            if len(self._sub_accounts) < _CACHE_LIMIT:
+                self._sub_accounts[category] = found
+        return found
 
     def groups(self, category: str) -> frozenset[str]:
         found = self._groups.get(category)
@@ -87,7 +96,9 @@ class EntryContext:
         """(the mapping conditions read, the word families found with their words)."""
         canonical = self.canonical(entry.category)
         description = entry.description or ""
-        matched, mentions = self.scan(description if canonical is not None else f"{entry.category} {description}")
+        # an unfundable category (招待费) or a sub-account (其他费用-招待费) says what was bought, like the description
+        said = entry.category if canonical is None else self._sub_account(entry.category)
+        matched, mentions = self.scan(f"{said} {description}" if said else description)
         ctx = {
             "row": Decimal(entry.row),
             "entry_id": entry.entry_id,

@@ -17,12 +17,14 @@ from functools import lru_cache
 _SEPARATORS = "-_—–:>|\\/·"
 _CODE_PREFIX = re.compile(r"^[0-9.\-_ ]+")
 _TRAILING_NOTE = re.compile(r"[(（][^()（）]*[)）]$")
+#: account-path separators other than "/" (which is part of 档案/出版/… itself)
+_SEGMENT_SPLIT = re.compile(f"[{re.escape(_SEPARATORS.replace('/', ''))}]")
 
 
 def _clean(text: str) -> str:
     s = unicodedata.normalize("NFKC", text)
     s = re.sub(r"\s+", "", s)
-    return s
+    return s.replace("、", "/")  # 档案、出版、文献… is the same name as 档案/出版/文献…
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,16 @@ class CategoryTable:
     def canonical(self, text: str) -> str | None:
         return _canonical(self, text)
 
+    def sub_account(self, text: str) -> str:
+        """What an account path names below its category: 住宿费 in 差旅费-住宿费, 招待费 in 其他费用-招待费
+        (nothing for 管理费用-专家咨询费, whose category is the last part)."""
+        segments = _SEGMENT_SPLIT.split(_clean(text))
+        for i in range(len(segments) - 1, -1, -1):
+            seg = segments[i]
+            if seg in self.aliases or (seg.endswith("费用") and seg[:-1] in self.aliases):
+                return "-".join(segments[i + 1:])
+        return ""
+
     def __hash__(self) -> int:
         return hash(self.names)
 
@@ -70,6 +82,11 @@ def _canonical(table: CategoryTable, text: str) -> str | None:
     for alias in sorted(table.aliases, key=len, reverse=True):
         if s.endswith(alias) and len(s) > len(alias) and s[-len(alias) - 1] in _SEPARATORS:
             return table.aliases[alias]
+    # a sub-account such as 差旅费-住宿费 or 其他费用-市内交通费: the category is a segment further left
+    for segment in reversed(_SEGMENT_SPLIT.split(s)[:-1]):
+        hit = table.aliases.get(segment) or (segment.endswith("费用") and table.aliases.get(segment[:-1])) or None
+        if hit:
+            return hit
     return None
 
 

@@ -118,7 +118,12 @@ def test_nights_and_how_each_standard_fills_in_people() -> None:
     reading = estimate(LODGING, entry("7500"), "深圳住宿3晚", "深圳瑞吉酒店")
     assert reading is not None and reading.entry.persons == 1 and reading.entry.city == "深圳"
     assert judge(LODGING, reading.entry).over
-    assert estimate(LODGING, entry("7500"), "宁波住宿3晚", "宁波某酒店") is None  # city not in the table: no guess
+    # a city not in the table is judged at the highest rate anywhere (the standard's estimate.unlisted_cap)
+    ningbo = estimate(LODGING, entry("7500"), "宁波住宿3晚", "宁波某酒店")
+    assert ningbo is not None and ningbo.fallback == 800
+    assert judge(LODGING, ningbo.entry, ningbo.fallback).over
+    assert not judge(LODGING, estimate(LODGING, entry("2100"), "宁波住宿3晚", "宁波某酒店").entry, ningbo.fallback).over
+    assert judge(LODGING, ningbo.entry).gap  # the exact check never guesses a rate for an unlisted city
     # a meeting's cost is for many: no estimate unless the text says how many
     assert estimate(CONFERENCE, entry("30000"), "推介会1天", "张三") is None
     assert estimate(CONFERENCE, entry("30000"), "推介会（30人1天）", "北京某酒店") is not None
@@ -128,3 +133,10 @@ def test_a_payee_naming_several_people_counts_them() -> None:
     reading = estimate(EXPERT, entry("1500"), "配方函评 通讯", "贾文涛等3人")
     assert reading is not None and reading.entry.persons == 3 and reading.entry.consult_mode == "通讯"
     assert not judge(EXPERT, reading.entry).over  # 500 each by correspondence: within 50% of the day rate
+
+
+def test_consulting_by_correspondence_is_paid_per_occasion() -> None:
+    reading = estimate(EXPERT, entry("1600"), "通讯评审2次（正高）", "张三")
+    assert reading is not None and reading.entry.days == 2 and reading.entry.title == "正高"
+    assert not judge(EXPERT, reading.entry).over  # 800 an occasion, within 50 % of 2,400
+    assert judge(EXPERT, estimate(EXPERT, entry("4000"), "通讯评审2次（正高）", "张三").entry).over

@@ -146,7 +146,7 @@ class EntryJudge:
         reading = estimate(standard, entry, ctx["description"], entry.payee or "")
         if reading is None:
             return None
-        outcome = judge(standard, reading.entry)
+        outcome = judge(standard, reading.entry, reading.fallback)
         if not outcome.over:
             return None
         values = self.context.message_values(entry, ctx, "")

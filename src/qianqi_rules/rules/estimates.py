@@ -35,6 +35,7 @@ _DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
 _NUMBER = r"(\d{1,4}(?:\.\d{1,2})?|[一二两三四五六七八九十]{1,3})"
 _DAYS = re.compile(rf"(?<![第每]){_NUMBER}\s*个?(?:天|工作日)(半)?|(半天|半日)")
 _HOURS = re.compile(rf"(?<![第每]){_NUMBER}\s*个?(?:学时|课时|小时)")
+_TIMES = re.compile(rf"(?<![第每]){_NUMBER}\s*次(?!数)")
 _NIGHTS = re.compile(rf"(?<![第每]){_NUMBER}\s*(?:晚|夜|个晚上)")
 _PERSONS = re.compile(rf"(?<![第每]){_NUMBER}\s*(?:人|名|位)(?![民员次天工])")
 _CONSULT_BY_POST = re.compile(r"通讯|函评|函审|书面评审|网上评审|线上评审")
@@ -77,6 +78,12 @@ def stated_days(text: str) -> Decimal | None:
 
 def stated_nights(text: str) -> Decimal | None:
     found = [n for m in _NIGHTS.finditer(text) if (n := chinese_number(m.group(1))) is not None and n > 0]
+    return _one_value(found)
+
+
+def stated_times(text: str) -> Decimal | None:
+    """How many occasions (2次): consulting by correspondence is paid per occasion."""
+    found = [n for m in _TIMES.finditer(text) if (n := chinese_number(m.group(1))) is not None and n > 0]
     return _one_value(found)
 
 
@@ -144,6 +151,7 @@ class Estimate:
     stated: str  # what was read or assumed, for the message: “半天、1 人（按收款人计）”
     key_text: str  # the rate's key as the message names it: “院士” or “未写明职称，按最高的院士”
     evidence: dict[str, str]
+    fallback: Decimal | None = None  # the rate for a place the standard does not list (its highest anywhere)
 
 
 def _units(basis: str, text: str) -> tuple[Decimal | None, str]:
@@ -184,7 +192,10 @@ def estimate(standard: Standard, entry: Any, description: str, payee: str) -> Es
         found, said = _units(standard.basis, description)
         if found is None and not (unit_field == "days" and values["consult_mode"] == "通讯"):
             return None
-        values[unit_field] = found if found is not None else Decimal(1)  # per occasion: days do not matter
+        if found is None:  # by correspondence: paid per occasion, the days column counts them
+            times = stated_times(description)
+            found, said = (times, f"{times} 次") if times is not None else (Decimal(1), "")
+        values[unit_field] = found
         if said:
             stated.append(said)
     if values["persons"] is None:
@@ -211,8 +222,15 @@ def estimate(standard: Standard, entry: Any, description: str, payee: str) -> Es
                 values[standard.key] = found_key
                 key_text = found_key
                 stated.append(found_key)
-            elif standard.estimate_unstated_key == "skip":
+            elif standard.estimate_unstated_key == "skip" and standard.estimate_unlisted_cap is None:
                 return None
+            elif standard.estimate_unstated_key == "skip":
+                values[standard.key] = "各地最高"  # not a listed key: judged at the fallback rate
+                label = FIELD_LABELS.get(standard.key, standard.key)
+                key_text = f"{label}不在标准表中或未写明，按各地最高"
+                evidence["stated"] = "、".join(stated)
+                return Estimate(replace(base, **values), "、".join(stated), key_text, evidence,  # type: ignore[arg-type]
+                                standard.estimate_unlisted_cap)
             else:
                 generous, _ = most_generous(standard)
                 values[standard.key] = generous

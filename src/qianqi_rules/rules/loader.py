@@ -369,6 +369,7 @@ def _read_standards(
                 aliases=aliases.get(spec.key or "", {}),
                 estimate_persons=spec.estimate.persons,
                 estimate_unstated_key=spec.estimate.unstated_key,
+                estimate_unlisted_cap=spec.estimate.unlisted_cap,
             )
     return standards
 

@@ -119,6 +119,8 @@ class EstimateSpec(_Strict):
     persons: Literal["one", "payee", "stated"] = "payee"
     #: the title/class/city when the text names none: the ``highest`` rate, or ``skip`` (the list is not complete)
     unstated_key: Literal["highest", "skip"] = "highest"
+    #: with ``skip``: estimate anyway at this rate, the highest the standard allows anywhere (元)
+    unlisted_cap: Decimal | None = Field(default=None, gt=0)
 
 
 class StandardSpec(_Strict):

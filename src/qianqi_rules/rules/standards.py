@@ -59,6 +59,8 @@ class Standard:
     #: title/class/city is named, the highest rate or no estimate (highest / skip)
     estimate_persons: str = "payee"
     estimate_unstated_key: str = "highest"
+    #: for estimates: the rate when the text names no listed title/class/city (the highest anywhere)
+    estimate_unlisted_cap: Decimal | None = None
     #: the aliases of two or more characters as one alternation, longest first, for finding them in a text
     alias_pattern: re.Pattern[str] = field(init=False, compare=False, repr=False)
 
@@ -76,15 +78,16 @@ class Standard:
             return False
         return self.effective_until is None or day <= self.effective_until
 
-    def rate_for(self, value: str | None) -> tuple[Decimal | None, str]:
-        """(the rate, the key it was found under) for a title/class/city as written in the ledger."""
+    def rate_for(self, value: str | None, fallback: Decimal | None = None) -> tuple[Decimal | None, str]:
+        """(the rate, the key it was found under) for a title/class/city as written in the ledger;
+        ``fallback`` (an estimate's ceiling) stands in for a missing default."""
         if self.key is None:
             return self.rate, ""
         written = normalise_name(value or "")
         key = self.aliases.get(written, written)
         if key in self.rates:
             return self.rates[key], key
-        return self.default, key
+        return (self.default if self.default is not None else fallback), key
 
 
 @dataclass(frozen=True)
@@ -117,14 +120,18 @@ def _allowed_days(standard: Standard, days: Decimal) -> Decimal:
     return worth
 
 
-def judge(standard: Standard, entry: Any) -> Judgement:
-    """Apply ``standard`` to an entry (an :class:`~qianqi_rules.models.Entry` or record)."""
+def judge(standard: Standard, entry: Any, fallback: Decimal | None = None) -> Judgement:
+    """Apply ``standard`` to an entry (an :class:`~qianqi_rules.models.Entry` or record).
+
+    ``fallback`` is the rate for a title/class/city the standard does not list, used only by
+    estimates (:mod:`.estimates`); the exact check never guesses one.
+    """
     missing = [FIELD_LABELS[f] for f in standard.fields if getattr(entry, f) in (None, "")]
     if missing:
         return Judgement(gap=f"缺少{'、'.join(missing)}")
     if not standard.in_force(entry.date):
         return Judgement(gap=f"{entry.date} 没有有效的“{standard.title}”标准")
-    rate, key = standard.rate_for(getattr(entry, standard.key) if standard.key else None)
+    rate, key = standard.rate_for(getattr(entry, standard.key) if standard.key else None, fallback)
     if rate is None:
         return Judgement(gap=f"“{standard.title}”标准中没有 {FIELD_LABELS.get(standard.key or '', '')}“{key}”")
     persons = Decimal(entry.persons)
@@ -138,8 +145,10 @@ def judge(standard: Standard, entry: Any) -> Judgement:
         units, per = hours, entry.hours
         allowed = rate * hours
     elif mode in standard.mode_shares:
-        units, per = Decimal(1), Decimal(1)
-        allowed = rate * standard.mode_shares[mode]
+        # consulting by correspondence is paid per occasion; the days column counts the occasions
+        occasions = entry.days if entry.days else Decimal(1)
+        units, per = occasions, occasions
+        allowed = rate * standard.mode_shares[mode] * occasions
     elif standard.basis == "person_day":
         units, per = _allowed_days(standard, entry.days), entry.days
         allowed = rate * units

@@ -104,3 +104,16 @@ def test_explain_shows_article_examples_and_cost(capsys) -> None:
     assert "违规示例" in out and "王五" in out
     code, _, err = run(capsys, "explain", "QQ1O10")
     assert code == 2 and "QQ1O10" in err and "是不是想写" in err
+
+
+def test_explain_shows_the_named_conditions_a_rule_reads_and_those_they_read(capsys) -> None:
+    code, out, _ = run(capsys, "explain", "QQ1120")
+    assert code == 0
+    shown = out.split("其中的命名条件：")[1].split("消息：")[0]
+    # QQ1120 names metered_energy, work_product and named_item; named_item reads metered_energy again
+    assert [line.split("：")[0].strip() for line in shown.splitlines()
+            if line.strip() and not line.startswith("    ")] == [
+        "work_product", "metered_energy", "named_item"]
+    assert "definitions.yaml:" in shown
+    code, out, _ = run(capsys, "explain", "QQ1020")
+    assert "其中的命名条件" not in out

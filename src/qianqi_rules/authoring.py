@@ -14,7 +14,7 @@ from typing import Any
 from .errors import RuleFileError, RulePackError
 from .regulation import cited_text
 from .rules.examples import ExampleOutcome, example_entries, run_examples
-from .rules.pack import Rule, RulePack
+from .rules.pack import Definition, Rule, RulePack
 from .values import format_money_cn, parse_amount
 
 CLAWBACK_TEXT = {
@@ -93,6 +93,8 @@ class Explanation:
     violating: list[list[dict[str, Any]]]
     compliant: list[list[dict[str, Any]]]
     cost: str
+    #: the named conditions the rule's expressions use, with those they use in turn, in definition order
+    definitions: list[Definition]
 
 
 def explain(pack: RulePack, rule_id: str) -> Explanation:
@@ -105,7 +107,19 @@ def explain(pack: RulePack, rule_id: str) -> Explanation:
         violating=[example_entries(pack, rule, e) for e in rule.examples.violating],
         compliant=[example_entries(pack, rule, e) for e in rule.examples.compliant],
         cost=cost,
+        definitions=used_definitions(pack, rule),
     )
+
+
+def used_definitions(pack: RulePack, rule: Rule) -> list[Definition]:
+    """The named conditions a rule reads, directly or through another named condition."""
+    by_name = {d.name: d for d in pack.definitions}
+    expressions = [e for e in (rule.where, rule.group_by, rule.key, rule.limit, rule.when) if e is not None]
+    wanted = {s for e in expressions for s in e.symbols if s in by_name}
+    for definition in reversed(pack.definitions):  # a definition only reads earlier ones
+        if definition.name in wanted:
+            wanted |= {s for s in definition.when.symbols if s in by_name}
+    return [d for d in pack.definitions if d.name in wanted]
 
 
 def example_line(entry: dict[str, Any]) -> str:

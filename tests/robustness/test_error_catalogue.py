@@ -294,6 +294,8 @@ TRIGGERS: dict[str, Callable[..., set[str]]] = {
     "wrong-result-type": lambda tmp, **_: expression("amount"),
     "unknown-term": lambda tmp, **_: expression('"没有" in mentions'),
     "unknown-category-group": lambda tmp, **_: expression('"没有" in category_groups'),
+    "definition-name": lambda tmp, **_: raises(RulePackError, lambda: load_rules(pack_with(tmp, {
+        "definitions.yaml": "definitions: {Work: {description: x, when: 'amount > 1'}}\n"}, base=True))),
     "bad-regex": lambda tmp, **_: expression('description =~ "(x"'),
     "unsafe-regex": lambda tmp, **_: expression('description =~~ "(a+)+$"'),
     "regex-not-literal": lambda tmp, **_: expression("description =~ payee"),

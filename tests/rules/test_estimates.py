@@ -140,3 +140,32 @@ def test_consulting_by_correspondence_is_paid_per_occasion() -> None:
     assert reading is not None and reading.entry.days == 2 and reading.entry.title == "正高"
     assert not judge(EXPERT, reading.entry).over  # 800 an occasion, within 50 % of 2,400
     assert judge(EXPERT, estimate(EXPERT, entry("4000"), "通讯评审2次（正高）", "张三").entry).over
+
+
+@pytest.mark.parametrize(("text", "days", "persons", "hours"), [
+    ("workshop: 1 day, 15 people", 1, 15, None),
+    ("Training 2 days x 40 participants", 2, 40, None),
+    ("half-day review, 3 experts", D("0.5"), None, None),
+    ("讲课 8 hours", None, None, 8),
+    ("参会15 people 1 day", 1, 15, None),       # English units right after Chinese text
+    ("Room 2, day 3", None, None, None),          # a number after the word is a label, not a quantity
+    ("ab15 people, 2days", 2, None, None),       # digits glued to letters before are a code; 2days is 2 days
+])
+def test_english_quantities_are_read_too(text, days, persons, hours) -> None:
+    assert stated_days(text) == (None if days is None else D(days))
+    assert stated_persons(text) == persons
+    assert stated_hours(text) == (None if hours is None else D(hours))
+
+
+def test_rooms_count_the_fewest_people_a_lodging_entry_is_for() -> None:
+    from qianqi_rules.rules.estimates import stated_rooms
+
+    assert stated_rooms("深圳住宿2晚 2间") == 2 and stated_rooms("标间两间") == 2
+    assert stated_rooms("Hotel 2 nights, 3 rooms") == 3 and stated_rooms("房间隔断改造") is None
+    one_room = estimate(LODGING, entry("1600"), "深圳住宿2晚", "深圳某酒店")
+    two_rooms = estimate(LODGING, entry("1600"), "深圳住宿2晚 2间", "深圳某酒店")
+    assert one_room is not None and two_rooms is not None
+    assert two_rooms.entry.persons == 2 and "2 间房" in two_rooms.stated
+    assert judge(LODGING, one_room.entry).over and not judge(LODGING, two_rooms.entry).over
+    # rooms are read for lodging only: a meeting's rooms say nothing about how many attended
+    assert estimate(CONFERENCE, entry("30000"), "研讨会1天 会议室2间", "北京某酒店") is None

@@ -64,8 +64,11 @@ def load_errors(folder: Path) -> list:
         ("article10.yaml", "    name: expert-fee-in-house-wording\n",
          "    name: expert-fee-in-house-wording\n    name: again\n", "duplicate-key", "重复的键"),
         ("article10.yaml", "when: not fundable", "when: (not fundable", "expression-syntax", "语法错误"),
-        ("article11.yaml", '"服务类" in category_groups', '"服务组" in category_groups', "unknown-category-group",
+        ("definitions.yaml", '"服务类" in category_groups', '"服务组" in category_groups', "unknown-category-group",
          "服务类"),
+        ("definitions.yaml", "  work_subject:", "  Work_Subject:", "definition-name", "Work_Subject"),
+        ("article11.yaml", "not (work_subject or named_item)", "not (work_subjekt or named_item)", "unknown-symbol",
+         "work_subjekt"),
         ("categories.yaml", "成果类: [专家咨询费,", "成果类: [专家咨询,", "unknown-category", "专家咨询"),
     ],
 )
@@ -115,3 +118,24 @@ def test_category_groups_are_read_and_reach_conditions(pack) -> None:
     assert "委托业务费" in pack.categories.groups["服务类"]
     assert pack.categories.groups_of("会议费") == {"服务类"}
     assert pack.categories.groups_of("其他费用") == frozenset()
+
+
+def test_named_conditions_are_evaluated_per_entry(pack, project) -> None:
+    from qianqi_rules.evaluate.context import EntryContext
+    from qianqi_rules.models import EntryRecord
+    import datetime as dt
+    from decimal import Decimal
+
+    assert [d.name for d in pack.definitions][:2] == ["work_product", "work_subject"]
+    context = EntryContext(pack, project)
+
+    def ctx(category: str, description: str) -> dict:
+        fields = dict.fromkeys(EntryRecord._fields)
+        fields.update(row=2, entry_id="2", date=dt.date(2025, 6, 1), category=category, amount=Decimal(1),
+                      description=description, payee="赵六")
+        return context.build(EntryRecord(**fields))[0]
+
+    assert ctx("委托业务费", "委托化验月饼馅料")["work_product"]
+    assert not ctx("其他费用", "中秋月饼")["work_product"]
+    assert ctx("其他费用", "北京市内交通费（往返全聚德试点现场）")["named_item"]
+    assert ctx("会议费", "研讨会场地费")["work_subject"] and not ctx("会议费", "研讨会场地费")["work_product"]

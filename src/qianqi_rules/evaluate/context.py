@@ -11,8 +11,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from ..errors import RuleRuntimeError
 from ..models import Entry, EntryRecord, Project
-from ..rules.pack import RulePack
+from ..rules.pack import Definition, RulePack
 from ..values import format_money_cn, name_key
 
 _CACHE_LIMIT = 100_000
@@ -117,7 +118,21 @@ class EntryContext:
             "category_groups": self.groups(canonical or entry.category),
             "project": self.project,
         }
+        for definition in self.pack.definitions:  # named conditions, in order: a later one may read an earlier one
+            ctx[definition.name] = self._define(definition, ctx, entry)
         return ctx, matched
+
+    @staticmethod
+    def _define(definition: Definition, ctx: dict[str, Any], entry: Entry | EntryRecord) -> bool:
+        try:
+            return bool(definition.when.evaluate(ctx))
+        except Exception as exc:  # noqa: BLE001 - a broken named condition is the pack's fault, explained
+            raise RuleRuntimeError(
+                f"命名条件 {definition.name} 在第 {entry.row} 行上求值失败: {getattr(exc, 'message', None) or type(exc).__name__}",
+                position=definition.source,
+                code="rule-runtime",
+                hint="这是规则包的问题，不是台账的问题：请修改这个命名条件。",
+            ) from None
 
     def message_values(self, entry: Entry | EntryRecord, ctx: dict[str, Any], words: str) -> dict[str, str]:
         """The values an entry rule's message template may name."""

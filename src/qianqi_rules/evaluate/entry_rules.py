@@ -59,6 +59,7 @@ class EntryJudge:
         self.pack = pack
         self.plan = plan
         self.context = context
+        self.definition_names = frozenset(d.name for d in pack.definitions)  # derived: not shown as evidence
 
     def findings(
         self, entry: Entry | EntryRecord, ordinal: int, ctx: dict[str, Any], matched: Mapping[str, tuple[str, ...]],
@@ -78,7 +79,8 @@ class EntryJudge:
             if not hit:
                 continue
             evidence: dict[str, Any] = {
-                s: display(ctx[s]) for s in sorted(rule.when.symbols) if s not in _FAMILY_SYMBOLS
+                s: display(ctx[s]) for s in sorted(rule.when.symbols)
+                if s not in _FAMILY_SYMBOLS and s not in self.definition_names
             }
             hits = {t: list(matched[t]) for t in sorted(rule.entry_terms) if t in matched}
             if hits:

@@ -102,6 +102,11 @@ def render_explanation(x: Explanation) -> str:
                               ("条件", r.when)):
         if expression is not None:
             lines.append(f"{label}：{' '.join(expression.text.split())}")
+    if x.definitions:
+        lines.append("其中的命名条件：")
+        for d in x.definitions:
+            lines += [f"  {d.name}：{d.description}", f"    条件：{' '.join(d.when.text.split())}",
+                      f"    定义位置：{d.source}"]
     lines += [f"消息：{r.message}", f"理由：{' '.join(r.rationale.split())}", "违规示例（应当触发）："]
     for example in x.violating:
         lines += [f"  - {example_line(e)}" for e in example]

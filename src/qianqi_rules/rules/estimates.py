@@ -33,11 +33,22 @@ from .standards import FIELD_LABELS, Standard
 
 _DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _NUMBER = r"(\d{1,4}(?:\.\d{1,2})?|[一二两三四五六七八九十]{1,3})"
-_DAYS = re.compile(rf"(?<![第每]){_NUMBER}\s*个?(?:天|工作日)(半)?|(半天|半日)")
-_HOURS = re.compile(rf"(?<![第每]){_NUMBER}\s*个?(?:学时|课时|小时)")
+# English quantities (15 people, 1 day, 2 nights) are read too: some ledgers are kept for foreign partners.
+_DAYS = re.compile(rf"(?<![第每]){_NUMBER}\s*个?(?:天|工作日)(半)?|(半天|半日|half[- ]?day)"
+                   r"|(?<![A-Za-z0-9.])(\d{1,4}(?:\.\d{1,2})?)\s*(?:days?|working days?)(?![A-Za-z])", re.IGNORECASE)
+_HOURS = re.compile(rf"(?<![第每]){_NUMBER}\s*个?(?:学时|课时|小时)"
+                    r"|(?<![A-Za-z0-9.])(\d{1,4}(?:\.\d{1,2})?)\s*(?:hours?|hrs?|class hours?)(?![A-Za-z])",
+                    re.IGNORECASE)
 _TIMES = re.compile(rf"(?<![第每]){_NUMBER}\s*次(?!数)")
-_NIGHTS = re.compile(rf"(?<![第每]){_NUMBER}\s*(?:晚|夜|个晚上)")
-_PERSONS = re.compile(rf"(?<![第每]){_NUMBER}\s*(?:人|名|位)(?![民员次天工])")
+_NIGHTS = re.compile(rf"(?<![第每]){_NUMBER}\s*(?:晚|夜|个晚上)"
+                     r"|(?<![A-Za-z0-9.])(\d{1,4})\s*nights?(?![A-Za-z])", re.IGNORECASE)
+_PERSONS = re.compile(rf"(?<![第每]){_NUMBER}\s*(?:人|名|位)(?![民员次天工])"
+                      r"|(?<![A-Za-z0-9.])(\d{1,4})\s*"
+                      r"(?:people|persons?|pax|participants?|attendees?|guests?|trainees?)(?![A-Za-z])",
+                      re.IGNORECASE)
+#: rooms booked (2间, 3个房间, 2 rooms): in a lodging estimate each room is at least one person
+_ROOMS = re.compile(rf"(?<![第每]){_NUMBER}\s*(?:间|个房间)(?![隔距])"
+                    r"|(?<![A-Za-z0-9.])(\d{1,3})\s*rooms?(?![A-Za-z])", re.IGNORECASE)
 _CONSULT_BY_POST = re.compile(r"通讯|函评|函审|书面评审|网上评审|线上评审")
 #: a payee that names an organisation rather than a person
 _ORGANISATION = re.compile(r"公司|中心|医院|学院|大学|学校|酒店|宾馆|饭店|集团|研究|所$|院$|局$|厂$|店$|部$|社$|会$|馆$")
@@ -64,21 +75,31 @@ def _one_value(values: list[Decimal]) -> Decimal | None:
     return distinct.pop() if len(distinct) == 1 else None
 
 
+def _numbers(pattern: re.Pattern[str], text: str) -> list[Decimal]:
+    """The positive numbers stated before a unit, from whichever alternative (Chinese or English) matched."""
+    found = []
+    for match in pattern.finditer(text):
+        written = next((g for g in match.groups() if g and (g[0].isdigit() or g[0] in _DIGITS or g[0] == "十")), None)
+        number = chinese_number(written) if written else None
+        if number is not None and number > 0:
+            found.append(number)
+    return found
+
+
 def stated_days(text: str) -> Decimal | None:
     found = []
     for match in _DAYS.finditer(text):
         if match.group(3):
             found.append(Decimal("0.5"))
             continue
-        number = chinese_number(match.group(1))
+        number = chinese_number(match.group(1) or match.group(4))
         if number is not None and number > 0:
             found.append(number + (Decimal("0.5") if match.group(2) else 0))
     return _one_value(found)
 
 
 def stated_nights(text: str) -> Decimal | None:
-    found = [n for m in _NIGHTS.finditer(text) if (n := chinese_number(m.group(1))) is not None and n > 0]
-    return _one_value(found)
+    return _one_value(_numbers(_NIGHTS, text))
 
 
 def stated_times(text: str) -> Decimal | None:
@@ -88,14 +109,20 @@ def stated_times(text: str) -> Decimal | None:
 
 
 def stated_hours(text: str) -> Decimal | None:
-    found = [n for m in _HOURS.finditer(text) if (n := chinese_number(m.group(1))) is not None and n > 0]
-    return _one_value(found)
+    return _one_value(_numbers(_HOURS, text))
+
+
+def _whole(value: Decimal | None) -> int | None:
+    return int(value) if value is not None and value == int(value) else None
 
 
 def stated_persons(text: str) -> int | None:
-    found = [n for m in _PERSONS.finditer(text) if (n := chinese_number(m.group(1))) is not None and n > 0]
-    value = _one_value(found)
-    return int(value) if value is not None and value == int(value) else None
+    return _whole(_one_value(_numbers(_PERSONS, text)))
+
+
+def stated_rooms(text: str) -> int | None:
+    """Rooms booked (2间, 2 rooms): the fewest people a lodging entry can be for."""
+    return _whole(_one_value(_numbers(_ROOMS, text)))
 
 
 def is_individual(payee: str) -> bool:
@@ -205,6 +232,9 @@ def estimate(standard: Standard, entry: Any, description: str, payee: str) -> Es
         elif (counted := stated_persons(payee)) is not None:
             persons = counted
             stated.append(f"{persons} 人（按收款人）")
+        elif standard.basis == "person_night" and (rooms := stated_rooms(description)) is not None:
+            persons = rooms
+            stated.append(f"{persons} 人（按 {rooms} 间房）")
         elif standard.estimate_persons == "one" or (standard.estimate_persons == "payee" and is_individual(payee)):
             persons = 1
             stated.append("1 人（按收款人计）" if standard.estimate_persons == "payee" else "1 人（摘要未写人数）")

@@ -31,9 +31,19 @@ from ..values import normalise_name
 from ..yamlsafe import PathKey, YamlDocument, YamlLoadError, load_yaml_file
 from .categories import CategoryTable
 from .expressions import Expression, ExpressionError, compile_expression
-from .pack import PackLayer, Rule, RulePack
+from .pack import Definition, PackLayer, Rule, RulePack
 from .regex_safety import regex_problem
-from .spec import FILE_KEYS, MaskSpec, OverrideSpec, PackMeta, RuleSpec, StandardSpec, TermSpec
+from .spec import (
+    DEFINITION_NAME_PATTERN,
+    FILE_KEYS,
+    DefinitionSpec,
+    MaskSpec,
+    OverrideSpec,
+    PackMeta,
+    RuleSpec,
+    StandardSpec,
+    TermSpec,
+)
 from .standards import Standard
 from .symbols import ENTRY_SYMBOLS, GROUP_SYMBOLS, OPTIONAL_PROJECT_ATTRIBUTES, SYMBOL_COLUMNS
 from .templates import TemplateError, check_template
@@ -160,6 +170,7 @@ def load_pack_folder(
         defaults = {**base.example_defaults, **_read_defaults(docs, loader)}
         regulation = base.regulation
         below = _apply_overrides(docs, loader, base.rules, meta.name)
+    definitions = _read_definitions(docs, loader, categories, families, base.definitions if base is not None else ())
     layer = PackLayer(
         name=meta.name,
         version=meta.version,
@@ -172,7 +183,7 @@ def load_pack_folder(
         effective_from=meta.effective.start if meta.effective else None,
         effective_until=meta.effective.end if meta.effective else None,
     )
-    rules = _read_rules(docs, loader, categories, families, standards, layer, below)
+    rules = _read_rules(docs, loader, categories, families, standards, layer, below, definitions)
     if loader.errors:
         raise RulePackError(loader.errors)
     return RulePack(
@@ -185,6 +196,7 @@ def load_pack_folder(
         example_project=example_project,
         example_defaults=defaults,
         regulation=regulation,
+        definitions=definitions,
         scanner=TermScanner(families, masks),
     )
 
@@ -415,6 +427,60 @@ def _read_defaults(docs: list[YamlDocument], loader: _Loader) -> dict[str, Any]:
     return dict(got[1]) if got else {}
 
 
+_DEFINITION_NAME = re.compile(DEFINITION_NAME_PATTERN)
+
+
+def _read_definitions(
+    docs: list[YamlDocument],
+    loader: _Loader,
+    categories: CategoryTable,
+    families: Mapping[str, TermFamily],
+    below: tuple[Definition, ...],
+) -> tuple[Definition, ...]:
+    """Named conditions, in order: each may use the ones before it (and those of the packs below)."""
+    defined = {d.name: d for d in below}
+    for doc, data in _sections(docs, "definitions", dict, loader, "“名称: {description, when}”的映射"):
+        for name, spec_data in data.items():
+            where = doc.position(("definitions", name), key=True)
+            if not isinstance(name, str) or not _DEFINITION_NAME.match(name):
+                loader.error(where, f"命名条件的名称 {name!r} 应以英文小写字母开头，只含小写字母、数字和下划线",
+                             "definition-name", "例如 work_subject；规则的条件里直接写这个名称。")
+                continue
+            if name in defined or name in ENTRY_SYMBOLS or name in GROUP_SYMBOLS:
+                loader.error(where, f"命名条件 {name} 与已有的名称重复", "definition-name",
+                             "换一个名称；已有的命名条件不能重新定义。")
+                continue
+            spec = _validated(DefinitionSpec, spec_data, doc, ("definitions", name), loader, f"命名条件 {name} ")
+            if spec is None:
+                continue
+            try:
+                expression = compile_expression(spec.when, _entry_symbols(defined), expect=DataType.BOOLEAN,
+                                                terms=families, groups=categories.groups, what=f"命名条件 {name}")
+            except ExpressionError as exc:
+                loader.error(doc.offset_position(("definitions", name, "when"), exc.offset),
+                             f"命名条件 {name} 的{exc.message}", exc.code, exc.hint)
+                continue
+            defined[name] = Definition(name, spec.description, expression, doc.position(("definitions", name)),
+                                       _columns_of(expression, defined))
+    return tuple(defined.values())
+
+
+def _entry_symbols(definitions: Mapping[str, Definition]) -> Mapping[str, Any]:
+    """What an entry condition may name: the entry's symbols and the named conditions."""
+    if not definitions:
+        return ENTRY_SYMBOLS
+    return {**ENTRY_SYMBOLS, **dict.fromkeys(definitions, DataType.BOOLEAN)}
+
+
+def _columns_of(expression: Expression, definitions: Mapping[str, Definition]) -> frozenset[str]:
+    """The ledger columns an expression reads, through the named conditions it uses too."""
+    columns = {SYMBOL_COLUMNS[s] for s in expression.symbols if s in SYMBOL_COLUMNS}
+    for s in expression.symbols:
+        if s in definitions:
+            columns |= definitions[s].needs_columns
+    return frozenset(columns)
+
+
 def _read_rules(
     docs: list[YamlDocument],
     loader: _Loader,
@@ -423,6 +489,7 @@ def _read_rules(
     standards: Mapping[str, Standard],
     layer: PackLayer,
     below: list[Rule],
+    definitions: tuple[Definition, ...] = (),
 ) -> list[Rule]:
     rules: list[Rule] = []
     seen: dict[tuple[str, str], Position] = {}
@@ -431,7 +498,8 @@ def _read_rules(
         seen[("name", old.name)] = old.source
     for doc, data in _sections(docs, "rules", list, loader, "规则列表（每条以 - id: 开头）"):
         for index, spec_data in enumerate(data):
-            rule = _build_rule(doc, ("rules", index), spec_data, categories, families, standards, loader, layer)
+            rule = _build_rule(doc, ("rules", index), spec_data, categories, families, standards, loader, layer,
+                               {d.name: d for d in definitions})
             if rule is None:
                 continue
             for field, value, label in (("id", rule.id, "规则编号"), ("name", rule.name, "规则名称")):
@@ -455,11 +523,11 @@ _EXPRESSIONS = (
 )
 
 
-def _symbols_for(field_name: str, kind: str) -> Mapping[str, Any]:
-    """``limit`` and an aggregate's ``when`` see a group; everything else sees one entry."""
+def _symbols_for(field_name: str, kind: str, definitions: Mapping[str, Definition]) -> Mapping[str, Any]:
+    """``limit`` and an aggregate's ``when`` see a group; everything else sees one entry (and the named conditions)."""
     if field_name == "limit" or (field_name == "when" and kind == "aggregate"):
         return GROUP_SYMBOLS
-    return ENTRY_SYMBOLS
+    return _entry_symbols(definitions)
 
 
 def _build_rule(
@@ -471,8 +539,10 @@ def _build_rule(
     standards: Mapping[str, Standard],
     loader: _Loader,
     layer: PackLayer,
+    definitions: Mapping[str, Definition] | None = None,
 ) -> Rule | None:
     """One rule, fully checked; ``None`` (with errors recorded) when anything is wrong."""
+    definitions = definitions or {}
     label = "规则"
     if isinstance(data, dict) and isinstance(data.get("id"), str):
         label = f"规则 {data['id']} "
@@ -506,7 +576,7 @@ def _build_rule(
         text = getattr(spec, field_name)
         if text is None:
             continue
-        symbols = _symbols_for(field_name, spec.kind)
+        symbols = _symbols_for(field_name, spec.kind, definitions)
         try:
             compiled[field_name] = compile_expression(text, symbols, expect=expect, terms=terms,
                                                       groups=categories.groups, what=what)
@@ -552,8 +622,11 @@ def _build_rule(
     columns: set[str] = set()
     project_fields: set[str] = set()
     for expression in compiled.values():
-        columns.update(SYMBOL_COLUMNS[s] for s in expression.symbols if s in SYMBOL_COLUMNS)
+        columns.update(_columns_of(expression, definitions))
         project_fields.update(a for a in expression.project_attributes if a in OPTIONAL_PROJECT_ATTRIBUTES)
+        for name in expression.symbols & definitions.keys():
+            project_fields.update(a for a in definitions[name].when.project_attributes
+                                  if a in OPTIONAL_PROJECT_ATTRIBUTES)
     if standard is not None:
         columns.update({"description"} if spec.estimate else standard.fields)
     return Rule(

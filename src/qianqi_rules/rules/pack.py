@@ -97,6 +97,18 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class Definition:
+    """A named condition (``definitions:``): evaluated once per entry, read by rules as a true/false name."""
+
+    name: str
+    description: str
+    when: Expression
+    source: Position
+    #: ledger columns (beyond date/category/amount) the condition reads
+    needs_columns: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
 class PackLayer:
     """One folder of rule files as loaded: what it is and a digest of exactly what it held."""
 
@@ -125,6 +137,8 @@ class RulePack:
     example_project: Project | None
     example_defaults: Mapping[str, Any]
     regulation: Mapping[int, Article] = field(default_factory=dict, repr=False)
+    #: named conditions, in the order they are defined (a later one may use an earlier one)
+    definitions: tuple[Definition, ...] = ()
     scanner: TermScanner = field(repr=False, compare=False, default=None)  # type: ignore[assignment]
 
     @property
@@ -167,7 +181,11 @@ class RulePack:
             }
             return replace(rule, **changes)
 
-        return replace(self, rules=tuple(plain(r) for r in self.rules))
+        return replace(
+            self,
+            rules=tuple(plain(r) for r in self.rules),
+            definitions=tuple(replace(d, when=replace(d.when, closure=None)) for d in self.definitions),
+        )
 
 
 def bundled_pack_path() -> Path:

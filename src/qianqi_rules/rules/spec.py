@@ -34,7 +34,7 @@ CLAWBACKS_BY_KIND: dict[str, tuple[str, ...]] = {
 #: top-level keys of a pack file; ``shared`` holds lists reused elsewhere through YAML anchors
 FILE_KEYS = (
     "pack", "example_project", "example_defaults", "categories", "category_groups", "terms", "masks", "shared",
-    "rules", "overrides", "standards", "aliases",
+    "definitions", "rules", "overrides", "standards", "aliases",
 )
 
 
@@ -102,6 +102,17 @@ class TermSpec(_Strict):
             if not isinstance(word, str) or not word.strip():
                 raise ValueError("词不能为空")
         return [w.strip() for w in value]
+
+
+#: a named condition's name: what conditions refer to it by
+DEFINITION_NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
+
+
+class DefinitionSpec(_Strict):
+    """A named condition: defined once, used by name in the conditions of many rules."""
+
+    description: str = Field(min_length=1)
+    when: str = Field(min_length=1)
 
 
 class MaskSpec(_Strict):

@@ -62,8 +62,13 @@ def check_template(template: str, kind: str) -> None:
             )
 
 
+#: a placeholder alone in brackets: “（{matched}）” says nothing when the value is empty, so it goes whole
+_BRACKETED = re.compile(r"[（(]\{([^{}]*)\}[）)]")
+
+
 def render(template: str, values: Mapping[str, str]) -> str:
-    """Fill a checked template; a value missing at run time renders as empty."""
+    """Fill a checked template; a value missing at run time renders as empty (with its brackets, if alone in them)."""
+    template = _BRACKETED.sub(lambda m: m.group(0) if values.get(m.group(1).strip()) else "", template)
 
     def repl(m: re.Match[str]) -> str:
         token = m.group(0)

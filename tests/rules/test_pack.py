@@ -139,3 +139,25 @@ def test_named_conditions_are_evaluated_per_entry(pack, project) -> None:
     assert not ctx("其他费用", "中秋月饼")["work_product"]
     assert ctx("其他费用", "北京市内交通费（往返全聚德试点现场）")["named_item"]
     assert ctx("会议费", "研讨会场地费")["work_subject"] and not ctx("会议费", "研讨会场地费")["work_product"]
+
+
+def test_named_conditions_are_computed_only_when_a_rule_reads_them(broken, project) -> None:
+    from qianqi_rules import RuleRuntimeError, check_entries
+
+    folder, _, _ = broken("definitions.yaml", "definitions:\n",
+                          "definitions:\n  fails_at_run_time:\n    description: 除以零\n    when: amount / 0 > 1\n\n")
+    text = (folder / "article11.yaml").read_text(encoding="utf-8")
+    (folder / "article11.yaml").write_text(
+        text.replace("""when: '"管理费" in mentions'""", """when: '"管理费" in mentions and not fails_at_run_time'""", 1),
+        encoding="utf-8")
+    pack = load_rules([folder])
+
+    def check(description: str):
+        return check_entries([{"row": 2, "date": "2025-06-01", "category": "会议费", "amount": "100",
+                               "description": description, "payee": "赵六", "project_code": project.code}],
+                             project, pack)
+
+    assert check("研讨会场地费").violations == []  # QQ1140 does not apply: its named condition is never computed
+    with pytest.raises(RuleRuntimeError) as failure:
+        check("收取管理费")
+    assert "fails_at_run_time" in str(failure.value) and "definitions.yaml" in str(failure.value.position)

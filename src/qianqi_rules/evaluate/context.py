@@ -9,6 +9,7 @@ text they come from.
 from __future__ import annotations
 
 from decimal import Decimal
+from collections.abc import Mapping
 from typing import Any
 
 from ..errors import RuleRuntimeError
@@ -17,6 +18,36 @@ from ..rules.pack import Definition, RulePack
 from ..values import format_money_cn, name_key
 
 _CACHE_LIMIT = 100_000
+
+
+class _Context(dict):  # type: ignore[type-arg]
+    """An entry's condition context; named conditions are computed on first use (most entries need none).
+
+    ``in`` answers for them too, so rule-engine's own resolver (the reference evaluator) finds them.
+    """
+
+    __slots__ = ("definitions", "entry")
+    definitions: Mapping[str, Definition]
+    entry: Entry | EntryRecord
+
+    def __missing__(self, name: str) -> bool:
+        definition = self.definitions.get(name)
+        if definition is None:
+            raise KeyError(name)
+        try:
+            value = bool(definition.when.evaluate(self))
+        except Exception as exc:  # noqa: BLE001 - a broken named condition is the pack's fault, explained
+            raise RuleRuntimeError(
+                f"命名条件 {name} 在第 {self.entry.row} 行上求值失败: {getattr(exc, 'message', None) or type(exc).__name__}",
+                position=definition.source,
+                code="rule-runtime",
+                hint="这是规则包的问题，不是台账的问题：请修改这个命名条件。",
+            ) from None
+        self[name] = value
+        return value
+
+    def __contains__(self, name: object) -> bool:
+        return dict.__contains__(self, name) or name in self.definitions
 _NOTHING: tuple[dict[str, tuple[str, ...]], frozenset[str]] = ({}, frozenset())
 
 
@@ -42,6 +73,7 @@ class EntryContext:
             "project.start": project.period_start.isoformat(),
             "project.end": project.period_end.isoformat(),
         }
+        self._definitions = {d.name: d for d in pack.definitions}
         self._categories: dict[str, str | None] = {}
         self._scans: dict[str, tuple[dict[str, tuple[str, ...]], frozenset[str]]] = {}
         self._payees: dict[str, str] = {}
@@ -100,7 +132,7 @@ class EntryContext:
         # an unfundable category (招待费) or a sub-account (其他费用-招待费) says what was bought, like the description
         said = entry.category if canonical is None else self._sub_account(entry.category)
         matched, mentions = self.scan(f"{said} {description}" if said else description)
-        ctx = {
+        ctx = _Context({
             "row": Decimal(entry.row),
             "entry_id": entry.entry_id,
             "date": entry.date,
@@ -117,22 +149,9 @@ class EntryContext:
             "payee_mentions": self.scan(entry.payee)[1] if entry.payee else frozenset(),
             "category_groups": self.groups(canonical or entry.category),
             "project": self.project,
-        }
-        for definition in self.pack.definitions:  # named conditions, in order: a later one may read an earlier one
-            ctx[definition.name] = self._define(definition, ctx, entry)
+        })
+        ctx.definitions, ctx.entry = self._definitions, entry
         return ctx, matched
-
-    @staticmethod
-    def _define(definition: Definition, ctx: dict[str, Any], entry: Entry | EntryRecord) -> bool:
-        try:
-            return bool(definition.when.evaluate(ctx))
-        except Exception as exc:  # noqa: BLE001 - a broken named condition is the pack's fault, explained
-            raise RuleRuntimeError(
-                f"命名条件 {definition.name} 在第 {entry.row} 行上求值失败: {getattr(exc, 'message', None) or type(exc).__name__}",
-                position=definition.source,
-                code="rule-runtime",
-                hint="这是规则包的问题，不是台账的问题：请修改这个命名条件。",
-            ) from None
 
     def message_values(self, entry: Entry | EntryRecord, ctx: dict[str, Any], words: str) -> dict[str, str]:
         """The values an entry rule's message template may name."""

@@ -11,6 +11,8 @@ that into file:line:col.
 
 from __future__ import annotations
 
+import copy
+
 import decimal
 import re
 from collections.abc import Callable, Iterator, Mapping
@@ -92,8 +94,10 @@ class Expression:
     def evaluate_reference(self, thing: Mapping[str, Any]) -> Any:
         """rule-engine's own evaluation (it wants a mutable ``set`` where the evaluator keeps a frozenset)."""
         frozen = {k: set(v) for k in FROZEN_SETS if isinstance(v := thing.get(k), frozenset)}
-        if frozen:
-            thing = {**thing, **frozen}
+        if frozen:  # a copy of the same kind: an entry's context computes its named conditions on first use
+            changed = copy.copy(thing) if isinstance(thing, dict) else dict(thing)
+            changed.update(frozen)
+            thing = changed
         return self.rule.evaluate(thing)
 
     def matches(self, thing: Mapping[str, Any]) -> bool:

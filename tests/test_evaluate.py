@@ -33,7 +33,7 @@ def test_entry_rule_finding_carries_values_and_citation(project, pack) -> None:
     assert (v.citation.article, v.citation.item, v.citation.text) == (10, 1, "第十条第（一）项")
     assert "张 三" in v.message
     assert v.amount == D("1200") and v.clawback == D("1200")
-    assert v.evidence["payee"] == "张三"
+    assert v.evidence["payee"] == "张三" and v.evidence["payee_is_staff"] is True  # what the roster symbol read
     assert v.entries[0].description == "项目支出" and v.entries[0].row == 3
 
 

@@ -1,15 +1,15 @@
 """Whole ledgers labelled row by row from the regulation by a reviewer who did not read the rules.
 
-Forty-four projects in other domains (medical devices, graphene film, fresh food, a CRO, crop
+Forty-eight projects in other domains (medical devices, graphene film, fresh food, a CRO, crop
 drones, industrial software, materials recycling, a cold-chain co-op, chip packaging, a dental
 lab, elder-care robots, a greenhouse, pet food, museum digitisation, construction-waste robots;
 four whose own business sounds like banned spending: homestay tourism, catering equipment,
 charity tech, finance software; five ordinary ones written as a management unit receives
 them; five more written in the acceptance examples' own style; fifteen more ordinary ones, one kept in
-English), plus ledgers of single lines stressing wording (h12: 250 lines; h16: 220) and one adversarial
-ledger of 200 (h14: half of it compliant spending worded like banned spending, half violations worded
-without the usual words; its keyword-free misses are recorded as gaps), in several export formats, from
-fourteen reviewers —
+English; four with the Article 6 columns), plus ledgers of single lines stressing wording (h12: 250 lines;
+h16: 220), rosters and the grantee's names (h18: 200) and one adversarial ledger of 200 (h14: half of it
+compliant spending worded like banned spending, half violations worded without the usual words; its
+keyword-free misses are recorded as gaps), in several export formats, from sixteen reviewers —
 the later ones
 paraphrased every violation away from the obvious keyword — scored
 the way the acceptance examples are: every labelled violation found (any severity), no error-severity
@@ -18,12 +18,14 @@ overrun reported, the exit status and the row accounting right.  A row whose lab
 ``gap`` is a known miss, explained there; it must still draw no false error.  The structural set
 (h10_*: rosters, account paths, netted budgets, invoice spellings) also names the rows an overrun is
 made of, categories that are within budget only once refunds are netted, and rows that may be
-either skipped or rejected.
+either skipped or rejected; the standards set (h17_*: ledgers with persons, days, titles and cities)
+names the excess to recover on each row over an Article 6 standard, to the cent.
 """
 
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -66,6 +68,11 @@ def test_labelled_ledger(pack, name: str) -> None:
         allowed = need + [tuple(c) for c in label.get("may", [])]
         if need and not any(_matches(c, v) for c in need for v in here) and not label.get("gap"):
             problems.append(f"row {row}: missed {need}")
+        if "excess" in label and not label.get("gap"):  # Article 6: the money to recover is the excess, to the cent
+            recovered = sum((v.clawback or 0 for v in here if v.citation.article == 6 and v.severity == "error"),
+                            Decimal(0))
+            if recovered != Decimal(label["excess"]):
+                problems.append(f"row {row}: Article 6 clawback {recovered}, want {label['excess']}")
         for v in here:
             spans_budget = v.citation.article == 13 and v.citation.item == 4 and len(v.rows) > 1
             if v.severity == "error" and not spans_budget and not any(_matches(c, v) for c in allowed):

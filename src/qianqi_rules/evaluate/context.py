@@ -9,31 +9,38 @@ text they come from.
 from __future__ import annotations
 
 from decimal import Decimal
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..errors import RuleRuntimeError
 from ..models import Entry, EntryRecord, Project
 from ..rules.pack import Definition, RulePack
 from ..values import format_money_cn, name_key
+from .parties import ProjectParties
 
 _CACHE_LIMIT = 100_000
 
 
 class _Context(dict):  # type: ignore[type-arg]
-    """An entry's condition context; named conditions are computed on first use (most entries need none).
+    """An entry's condition context; named conditions and costly symbols are computed on first use.
 
-    ``in`` answers for them too, so rule-engine's own resolver (the reference evaluator) finds them.
+    Most entries reach no rule that reads them.  ``in`` answers for them too, so rule-engine's own
+    resolver (the reference evaluator) finds them.
     """
 
-    __slots__ = ("definitions", "entry")
+    __slots__ = ("definitions", "lazy", "entry")
     definitions: Mapping[str, Definition]
+    lazy: Mapping[str, Callable[[_Context], Any]]
     entry: Entry | EntryRecord
 
-    def __missing__(self, name: str) -> bool:
+    def __missing__(self, name: str) -> Any:
         definition = self.definitions.get(name)
         if definition is None:
-            raise KeyError(name)
+            compute = self.lazy.get(name)
+            if compute is None:
+                raise KeyError(name)
+            value = self[name] = compute(self)
+            return value
         try:
             value = bool(definition.when.evaluate(self))
         except Exception as exc:  # noqa: BLE001 - a broken named condition is the pack's fault, explained
@@ -47,7 +54,9 @@ class _Context(dict):  # type: ignore[type-arg]
         return value
 
     def __contains__(self, name: object) -> bool:
-        return dict.__contains__(self, name) or name in self.definitions
+        return dict.__contains__(self, name) or name in self.definitions or name in self.lazy
+
+
 _NOTHING: tuple[dict[str, tuple[str, ...]], frozenset[str]] = ({}, frozenset())
 
 
@@ -74,6 +83,12 @@ class EntryContext:
             "project.end": project.period_end.isoformat(),
         }
         self._definitions = {d.name: d for d in pack.definitions}
+        self.parties = ProjectParties(project)
+        self._lazy: dict[str, Callable[[_Context], Any]] = {
+            "description_names_staff": lambda c: self.parties.named_in(c["description"], c.entry.payee or "").staff,
+            "description_names_fiscal_funded":
+                lambda c: self.parties.named_in(c["description"], c.entry.payee or "").fiscal_funded,
+        }
         self._categories: dict[str, str | None] = {}
         self._scans: dict[str, tuple[dict[str, tuple[str, ...]], frozenset[str]]] = {}
         self._payees: dict[str, str] = {}
@@ -132,6 +147,7 @@ class EntryContext:
         # an unfundable category (招待费) or a sub-account (其他费用-招待费) says what was bought, like the description
         said = entry.category if canonical is None else self._sub_account(entry.category)
         matched, mentions = self.scan(f"{said} {description}" if said else description)
+        parties = self.parties.of(entry.payee or "")
         ctx = _Context({
             "row": Decimal(entry.row),
             "entry_id": entry.entry_id,
@@ -142,6 +158,10 @@ class EntryContext:
             "fundable": canonical is not None,
             "description": description,
             "payee": self.payee(entry.payee or ""),
+            "payee_is_staff": parties.staff,
+            "payee_is_fiscal_funded": parties.fiscal_funded,
+            "payee_is_grantee": parties.grantee,
+            "payee_in_grantee": parties.grantee_unit,
             "amount": entry.amount,
             "invoice_no": entry.invoice_no or "",
             "project_code": entry.project_code or "",
@@ -150,7 +170,7 @@ class EntryContext:
             "category_groups": self.groups(canonical or entry.category),
             "project": self.project,
         })
-        ctx.definitions, ctx.entry = self._definitions, entry
+        ctx.definitions, ctx.lazy, ctx.entry = self._definitions, self._lazy, entry
         return ctx, matched
 
     def message_values(self, entry: Entry | EntryRecord, ctx: dict[str, Any], words: str) -> dict[str, str]:

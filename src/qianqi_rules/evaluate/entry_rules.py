@@ -17,6 +17,7 @@ from ..models import Entry, EntryRecord
 from ..rules.estimates import estimate
 from ..rules.pack import Rule, RulePack
 from ..rules.standards import Standard, judge
+from ..rules.symbols import DERIVED_FROM
 from ..rules.templates import render
 from .context import EntryContext
 from .findings import Finding, display
@@ -78,8 +79,9 @@ class EntryJudge:
                 hit = run(rule, rule.when, ctx, entry)  # raises the explained error
             if not hit:
                 continue
+            shown = {DERIVED_FROM.get(s, s) for s in rule.when.symbols} | rule.when.symbols
             evidence: dict[str, Any] = {
-                s: display(ctx[s]) for s in sorted(rule.when.symbols)
+                s: display(ctx[s]) for s in sorted(shown)
                 if s not in _FAMILY_SYMBOLS and s not in self.definition_names
             }
             hits = {t: list(matched[t]) for t in sorted(rule.entry_terms) if t in matched}

@@ -45,7 +45,13 @@ from .spec import (
     TermSpec,
 )
 from .standards import Standard
-from .symbols import ENTRY_SYMBOLS, GROUP_SYMBOLS, OPTIONAL_PROJECT_ATTRIBUTES, SYMBOL_COLUMNS
+from .symbols import (
+    ENTRY_SYMBOLS,
+    GROUP_SYMBOLS,
+    OPTIONAL_PROJECT_ATTRIBUTES,
+    SYMBOL_COLUMNS,
+    SYMBOL_PROJECT_FIELDS,
+)
 from .templates import TemplateError, check_template
 from .terms import TermFamily, TermScanner
 
@@ -481,6 +487,12 @@ def _columns_of(expression: Expression, definitions: Mapping[str, Definition]) -
     return frozenset(columns)
 
 
+def _project_fields_of(expression: Expression) -> set[str]:
+    """The optional project-file fields an expression reads, directly or through a roster symbol."""
+    fields = {a for a in expression.project_attributes if a in OPTIONAL_PROJECT_ATTRIBUTES}
+    return fields | {SYMBOL_PROJECT_FIELDS[s] for s in expression.symbols if s in SYMBOL_PROJECT_FIELDS}
+
+
 def _read_rules(
     docs: list[YamlDocument],
     loader: _Loader,
@@ -623,10 +635,9 @@ def _build_rule(
     project_fields: set[str] = set()
     for expression in compiled.values():
         columns.update(_columns_of(expression, definitions))
-        project_fields.update(a for a in expression.project_attributes if a in OPTIONAL_PROJECT_ATTRIBUTES)
+        project_fields.update(_project_fields_of(expression))
         for name in expression.symbols & definitions.keys():
-            project_fields.update(a for a in definitions[name].when.project_attributes
-                                  if a in OPTIONAL_PROJECT_ATTRIBUTES)
+            project_fields.update(_project_fields_of(definitions[name].when))
     if standard is not None:
         columns.update({"description"} if spec.estimate else standard.fields)
     return Rule(

@@ -16,6 +16,7 @@ import importlib.resources
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -76,7 +77,7 @@ class Rule:
     def expressions(self) -> tuple[Expression, ...]:
         return tuple(e for e in (self.where, self.when, self.group_by, self.limit, self.key) if e is not None)
 
-    @property
+    @cached_property
     def entry_terms(self) -> frozenset[str]:
         return frozenset().union(*(e.terms for e in self.expressions))
 
@@ -84,7 +85,7 @@ class Rule:
     def active(self) -> bool:
         return not (self.retired or self.disabled)
 
-    @property
+    @cached_property  # read for every entry a rule could judge
     def dated(self) -> bool:
         """Whether the rule has effective dates (otherwise it is in force on every date)."""
         return self.effective_from is not None or self.effective_until is not None

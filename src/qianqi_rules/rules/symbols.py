@@ -42,6 +42,12 @@ ENTRY_SYMBOLS = {
     "fundable": DataType.BOOLEAN,
     "description": DataType.STRING,
     "payee": DataType.STRING,
+    "payee_is_staff": DataType.BOOLEAN,
+    "payee_is_fiscal_funded": DataType.BOOLEAN,
+    "payee_is_grantee": DataType.BOOLEAN,
+    "payee_in_grantee": DataType.BOOLEAN,
+    "description_names_staff": DataType.BOOLEAN,
+    "description_names_fiscal_funded": DataType.BOOLEAN,
     "amount": DataType.FLOAT,
     "invoice_no": DataType.STRING,
     "project_code": DataType.STRING,
@@ -58,8 +64,32 @@ SYMBOL_COLUMNS = {
     "mentions": "description",
     "payee": "payee",
     "payee_mentions": "payee",
+    "payee_is_staff": "payee",
+    "payee_is_fiscal_funded": "payee",
+    "payee_is_grantee": "payee",
+    "payee_in_grantee": "payee",
+    "description_names_staff": "description",
+    "description_names_fiscal_funded": "description",
     "invoice_no": "invoice_no",
     "project_code": "project_code",
+}
+
+#: Entry symbols that read a roster of the project file (the rule does not run without it).
+SYMBOL_PROJECT_FIELDS = {
+    "payee_is_staff": "staff",
+    "payee_is_fiscal_funded": "fiscal_funded",
+    "description_names_staff": "staff",
+    "description_names_fiscal_funded": "fiscal_funded",
+}
+
+#: Entry symbols derived from another one: the evidence of a finding shows the value they were read from too.
+DERIVED_FROM = {
+    "payee_is_staff": "payee",
+    "payee_is_fiscal_funded": "payee",
+    "payee_is_grantee": "payee",
+    "payee_in_grantee": "payee",
+    "description_names_staff": "description",
+    "description_names_fiscal_funded": "description",
 }
 
 #: Symbols of a group condition (``when`` and ``limit`` of an aggregate rule).
@@ -81,6 +111,12 @@ SYMBOL_HELP = {
     "fundable": "科目是否属于第十条九类之一",
     "description": "摘要",
     "payee": "收款人（已去除空白）",
+    "payee_is_staff": "收款人中有受资助单位工作人员（名单 project.staff；认得“王伟等2人”“张三、李四”“马丽娟老师”、有无间隔点）",
+    "payee_is_fiscal_funded": "收款人中有财政供养人员（名单 project.fiscal_funded，认法同上）",
+    "payee_is_grantee": "收款人是受资助单位自身（全称、简称如“华芯智测”“华芯智测公司”，或“本公司”“本单位”）",
+    "payee_in_grantee": "收款人是受资助单位的部门、分支机构（“……公司上海分公司”“华芯智测测试事业部”）",
+    "description_names_staff": "摘要中写了工作人员名单上的名字（收款人本人的名字除外），如“劳务费（实发 陈雨桐）”",
+    "description_names_fiscal_funded": "摘要中写了财政供养人员名单上的名字（收款人本人的名字除外）",
     "amount": "金额（借方 − 贷方，退款为负）",
     "invoice_no": "发票号",
     "project_code": "该行的项目编号",

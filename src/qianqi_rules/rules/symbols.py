@@ -57,31 +57,6 @@ ENTRY_SYMBOLS = {
     "project": PROJECT_TYPE,
 }
 
-#: Entry symbols that need an optional ledger column.
-SYMBOL_COLUMNS = {
-    "voucher_no": "voucher_no",
-    "description": "description",
-    "mentions": "description",
-    "payee": "payee",
-    "payee_mentions": "payee",
-    "payee_is_staff": "payee",
-    "payee_is_fiscal_funded": "payee",
-    "payee_is_grantee": "payee",
-    "payee_in_grantee": "payee",
-    "description_names_staff": "description",
-    "description_names_fiscal_funded": "description",
-    "invoice_no": "invoice_no",
-    "project_code": "project_code",
-}
-
-#: Entry symbols that read a roster of the project file (the rule does not run without it).
-SYMBOL_PROJECT_FIELDS = {
-    "payee_is_staff": "staff",
-    "payee_is_fiscal_funded": "fiscal_funded",
-    "description_names_staff": "staff",
-    "description_names_fiscal_funded": "fiscal_funded",
-}
-
 #: Entry symbols derived from another one: the evidence of a finding shows the value they were read from too.
 DERIVED_FROM = {
     "payee_is_staff": "payee",
@@ -90,6 +65,26 @@ DERIVED_FROM = {
     "payee_in_grantee": "payee",
     "description_names_staff": "description",
     "description_names_fiscal_funded": "description",
+}
+
+#: Entry symbols that need an optional ledger column (a derived symbol needs the column it is read from).
+SYMBOL_COLUMNS = {
+    "voucher_no": "voucher_no",
+    "description": "description",
+    "mentions": "description",
+    "payee": "payee",
+    "payee_mentions": "payee",
+    "invoice_no": "invoice_no",
+    "project_code": "project_code",
+    **DERIVED_FROM,
+}
+
+#: Entry symbols that read a roster of the project file (the rule does not run without it).
+SYMBOL_PROJECT_FIELDS = {
+    "payee_is_staff": "staff",
+    "payee_is_fiscal_funded": "fiscal_funded",
+    "description_names_staff": "staff",
+    "description_names_fiscal_funded": "fiscal_funded",
 }
 
 #: Symbols of a group condition (``when`` and ``limit`` of an aggregate rule).

@@ -59,8 +59,8 @@ def condition_loops(path: Path, project_path: Path, sample: int) -> tuple[float,
             entry = normalise(item)
             if not isinstance(entry, list):
                 ctx, _ = context.build(entry)
-                named = {d.name: ctx[d.name] for d in pack.definitions}  # computed once, outside both timings
-                contexts.append({**ctx, **named, **{k: set(v) for k, v in ctx.items() if isinstance(v, frozenset)}})
+                plain = context.resolved(ctx)  # lazy values computed once, outside both timings
+                contexts.append({**plain, **{k: set(v) for k, v in plain.items() if isinstance(v, frozenset)}})
         if len(contexts) >= sample:
             break
     conditions = [r.when for r in pack.active_rules if r.kind == "entry"]

@@ -111,10 +111,11 @@ def test_explain_shows_the_named_conditions_a_rule_reads_and_those_they_read(cap
     code, out, _ = run(capsys, "explain", "QQ1120")
     assert code == 0
     shown = out.split("其中的命名条件：")[1].split("消息：")[0]
-    # QQ1120 names metered_energy, work_product, named_item and travel_item; named_item reads metered_energy again
+    # QQ1120 names metered_energy, work_product, named_item, travel_item and test_material;
+    # named_item reads metered_energy again
     assert [line.split("：")[0].strip() for line in shown.splitlines()
             if line.strip() and not line.startswith("    ")] == [
-        "work_product", "metered_energy", "named_item", "travel_item"]
+        "work_product", "metered_energy", "named_item", "travel_item", "test_material"]
     assert "definitions.yaml:" in shown
     code, out, _ = run(capsys, "explain", "QQ1020")
     assert "其中的命名条件" not in out

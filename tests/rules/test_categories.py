@@ -33,6 +33,11 @@ def test_the_nine_categories_in_regulation_order(pack) -> None:
         ("研发支出-差旅费-伙食补助费", "差旅费"),
         ("档案、出版、文献、信息传播、知识产权事务费", "档案/出版/文献/信息传播/知识产权事务费"),
         ("其他应收款-员工借款", None),
+        # the first of the nine from the left is the account, even when a sub-account is itself a category's alias
+        ("会议费-资料费", "会议费"),
+        ("其他费用-资料费", "其他费用"),
+        ("研发支出-委托业务费", "委托业务费"),
+        ("管理费用-业务招待费", None),
     ],
 )
 def test_variants_map_to_the_regulation_name(pack, text: str, expected: str | None) -> None:
@@ -40,7 +45,8 @@ def test_variants_map_to_the_regulation_name(pack, text: str, expected: str | No
 
 
 @pytest.mark.parametrize(("text", "below"), [("差旅费-住宿费", "住宿费"), ("其他费用-招待费", "招待费"),
-                                             ("管理费用-专家咨询费", ""), ("差旅费", ""), ("招待费", "")])
+                                             ("管理费用-专家咨询费", ""), ("差旅费", ""), ("招待费", ""),
+                                             ("会议费-资料费", "资料费")])
 def test_sub_accounts_name_what_was_bought(pack, text: str, below: str) -> None:
     assert pack.categories.sub_account(text) == below
 

@@ -57,9 +57,8 @@ class CategoryTable:
         """What an account path names below its category: 住宿费 in 差旅费-住宿费, 招待费 in 其他费用-招待费
         (nothing for 管理费用-专家咨询费, whose category is the last part)."""
         segments = _SEGMENT_SPLIT.split(_clean(text))
-        for i in range(len(segments) - 1, -1, -1):
-            seg = segments[i]
-            if seg in self.aliases or (seg.endswith("费用") and seg[:-1] in self.aliases):
+        for i, seg in enumerate(segments):
+            if _alias(self, seg):
                 return "-".join(segments[i + 1:])
         return ""
 
@@ -71,22 +70,28 @@ class CategoryTable:
 def _canonical(table: CategoryTable, text: str) -> str | None:
     s = _clean(text)
     for candidate in _candidates(s):
-        hit = table.aliases.get(candidate)
-        if hit:
+        if hit := _alias(table, candidate):
             return hit
-        if candidate.endswith("费用") and (hit := table.aliases.get(candidate[:-1])):
-            return hit
-        if not candidate.endswith("费") and (hit := table.aliases.get(candidate + "费")):
+    # an account path: the first of the nine from the left is the account; what follows it is a sub-account
+    # (会议费-资料费 is 会议费, 差旅费-住宿费 is 差旅费; 研发支出-委托业务费 and 管理费用-专家咨询费 name it last)
+    for segment in _SEGMENT_SPLIT.split(_TRAILING_NOTE.sub("", _CODE_PREFIX.sub("", s))):
+        if hit := _alias(table, segment):
             return hit
     # a prefixed account path such as 研发支出/档案/出版/... : the longest alias ending the text
     for alias in sorted(table.aliases, key=len, reverse=True):
         if s.endswith(alias) and len(s) > len(alias) and s[-len(alias) - 1] in _SEPARATORS:
             return table.aliases[alias]
-    # a sub-account such as 差旅费-住宿费 or 其他费用-市内交通费: the category is a segment further left
-    for segment in reversed(_SEGMENT_SPLIT.split(s)[:-1]):
-        hit = table.aliases.get(segment) or (segment.endswith("费用") and table.aliases.get(segment[:-1])) or None
-        if hit:
-            return hit
+    return None
+
+
+def _alias(table: CategoryTable, candidate: str) -> str | None:
+    """The category a whole name stands for: as written, with 费用 for 费, or with 费 added."""
+    if hit := table.aliases.get(candidate):
+        return hit
+    if candidate.endswith("费用") and (hit := table.aliases.get(candidate[:-1])):
+        return hit
+    if candidate and not candidate.endswith("费") and (hit := table.aliases.get(candidate + "费")):
+        return hit
     return None
 
 
@@ -98,7 +103,4 @@ def _candidates(s: str) -> list[str]:
     noted = _TRAILING_NOTE.sub("", bare)
     if noted != bare:
         out.append(noted)
-    last = re.split(f"[{re.escape(_SEPARATORS.replace('/', ''))}]", noted)[-1]
-    if last and last != noted:
-        out.append(last)
     return out

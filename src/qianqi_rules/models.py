@@ -184,8 +184,9 @@ class WaiverProblem(_Frozen):
 class Violation(_Frozen):
     """A finding: one rule fired on one entry, or on a group of entries.
 
-    A finding with a ``waiver`` is an approved exception: still reported, but
-    not counted in the exit status or the money to recover.
+    A finding with a ``waiver`` is an approved exception, one with ``reversed_by`` was
+    booked and then reversed in full: both are still reported, but not counted in the
+    exit status or the money to recover.
     """
 
     rule_id: str
@@ -200,6 +201,9 @@ class Violation(_Frozen):
     entries: list[Entry] = Field(default_factory=list)
     evidence: dict[str, Any] = Field(default_factory=dict)
     waiver: WaiverRef | None = None
+    #: the rows of the negative entries that reversed this finding's entry in full (红字冲回): still reported,
+    #: with severity ``info`` and nothing to recover, not counted in the summary's counts or the exit status
+    reversed_by: list[int] | None = None
     #: further articles the finding rests on (a standard overrun: Article 6 and the category's Article 10 item)
     see_also: list[Citation] = Field(default_factory=list)
     #: when several ledger files are checked as one: the file of each row in ``rows``
@@ -305,12 +309,14 @@ class PackRef(_Frozen):
 
 
 class Summary(_Frozen):
-    """Counts by severity (waived findings apart) and the money to recover, each yuan counted once."""
+    """Counts by severity (waived and reversed findings apart) and the money to recover, each yuan counted once."""
 
     errors: int
     warnings: int
     infos: int
     waived: int = 0
+    #: findings on entries reversed in full by a later negative entry (not counted above)
+    reversed: int = 0
     clawback_total: Money
     spent_total: Money
 

@@ -12,8 +12,8 @@ rules (a key shared by several entries) — and makes the report.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -56,6 +56,7 @@ from .findings import (
     waive,
 )
 from .plan import RulePlan
+from .reversals import Reversal, pair_reversals
 from .state import ZERO, EntryTable, GroupTable, KeyTable
 
 
@@ -81,6 +82,17 @@ class CheckerState:
     spent: Decimal
     spent_by: dict[str, Decimal]
     gaps: dict[tuple[str, str], list[int]]
+    reversals: list[Reversal] = field(default_factory=list)
+
+
+def _reversed_finding(v: Violation, by_row: int) -> Violation:
+    """A finding whose entry a later entry reversed in full: kept for the record, as information only."""
+    return v.model_copy(update={
+        "reversed_by": [by_row],
+        "severity": "info",
+        "message": f"{v.message}（已由第 {by_row} 行整笔冲回，不计追回）",
+        "clawback": ZERO if v.clawback is not None else None,
+    })
 
 
 def row_list(rows: Sequence[int], shown: int = 12) -> str:
@@ -133,6 +145,7 @@ class Checker:
         self._spent = ZERO
         self._spent_by: dict[str, Decimal] = {}  # net spending per category (canonical, or as written)
         self._gaps: dict[tuple[str, str], list[int]] = {}  # (rule id, reason) -> ordinals not judged
+        self._reversals: list[Reversal] = []  # negative entries, which may undo an earlier entry in full
         #: the ledger files being checked as one (empty: one file, or entries from Python)
         self.sources: list[str] = []
 
@@ -155,6 +168,8 @@ class Checker:
         ordinal = self.table.append(item.row, item.date, item.amount, category=ctx["category"])
         self._spent += item.amount
         self._spent_by[ctx["category"]] = self._spent_by.get(ctx["category"], ZERO) + item.amount
+        if item.amount < 0:
+            self._reversals.append(Reversal(ordinal, ctx["category"], ctx["payee"], ctx["invoice_no"], item.amount))
         if self._entries is not None:
             self._entries.append(item)
         if self.plan.entry_rules or self.plan.standard_rules:
@@ -276,6 +291,7 @@ class Checker:
             spent=self._spent,
             spent_by=self._spent_by,
             gaps=self._gaps,
+            reversals=self._reversals,
         )
 
     def merge(self, other: Checker | CheckerState, *, file: int | None = None) -> None:
@@ -298,6 +314,7 @@ class Checker:
         self._findings.extend(Finding.from_wire(w, rules, offset) for w in state.findings)
         for key, ordinals in state.gaps.items():
             self._gaps.setdefault(key, []).extend(o + offset for o in ordinals)
+        self._reversals.extend(r.moved(offset) for r in state.reversals)
         for rule_id, groups in state.groups.items():
             self._groups.setdefault(rule_id, GroupTable()).merge(groups, offset)
         for rule_id, keys in state.keys.items():
@@ -317,12 +334,23 @@ class Checker:
                 found.update(lookup(missing))
             return found
 
+        repeated = [(rule, key, ordinals) for rule in self.plan.duplicate_rules
+                    for key, ordinals in self._keys[rule.id].repeated()]
+        undone = self._reversed(repeated, fetch)
         findings = list(self._findings)
-        for rule in self.plan.duplicate_rules:
-            for key, ordinals in self._keys[rule.id].repeated():
-                findings.append(self._duplicate_finding(rule, key, ordinals, self._held))
+        for rule, key, ordinals in repeated:
+            kept = [o for o in ordinals if o not in undone]  # a reversed booking is not a use of its invoice
+            if len(kept) > 1:
+                findings.append(self._duplicate_finding(rule, key, kept, self._held))
         used: set[int] = set()
-        violations = waive(to_violations(findings, self.table, fetch, self.sources), self.waivers, self.today, used)
+        violations = to_violations(findings, self.table, fetch, self.sources)
+        if undone:
+            violations = [
+                _reversed_finding(v, self.table.rows[undone[f.ordinals[0]]])
+                if len(f.ordinals) == 1 and f.ordinals[0] in undone else v
+                for f, v in zip(findings, violations, strict=True)
+            ]
+        violations = waive(violations, self.waivers, self.today, used)
         claims, owners = row_claims(findings, violations, self.table)
         totals: list[Finding] = []
         for rule in self.plan.aggregate_rules:
@@ -352,6 +380,19 @@ class Checker:
             budget_lines=budget_lines(self.project.effective_budget, self.project.budget, self._spent_by, flagged,
                                       self.pack.categories.names),
         )
+
+    def _reversed(
+        self, repeated: Sequence[tuple[Rule, str, list[int]]], fetch: Callable[[Sequence[int]], Mapping[int, Any]]
+    ) -> dict[int, int]:
+        """Entries with a finding (or an invoice used twice) that a later negative entry undid in full."""
+        if not self._reversals:
+            return {}
+        candidates = {o: e for f in self._findings if len(f.ordinals) == 1 for o, e in f.entries.items()}
+        in_groups = [o for _, _, ordinals in repeated for o in ordinals if o not in candidates]
+        candidates.update(fetch(in_groups))
+        missing = [o for f in self._findings if len(f.ordinals) == 1 for o in f.ordinals if o not in candidates]
+        candidates.update(fetch(missing))
+        return pair_reversals(self._reversals, candidates, self.table)
 
     def _standard_gaps(self) -> list[StandardGap]:
         rules = {rule.id: rule for rule in self.pack.rules}
@@ -390,7 +431,7 @@ class Checker:
                 rows_rejected=rejected,
                 rows_skipped=0,
             )
-        active = [v for v in violations if v.waiver is None]
+        active = [v for v in violations if v.waiver is None and not v.reversed_by]
         counts = {s: sum(1 for v in active if v.severity == s) for s in SEVERITY_RANK}
         return Report(
             input=input,
@@ -417,7 +458,8 @@ class Checker:
                 errors=counts["error"],
                 warnings=counts["warning"],
                 infos=counts["info"],
-                waived=len(violations) - len(active),
+                waived=sum(1 for v in violations if v.waiver is not None),
+                reversed=sum(1 for v in violations if v.reversed_by and v.waiver is None),
                 clawback_total=outcome.clawback,
                 spent_total=self._spent,
             ),

@@ -140,13 +140,13 @@ def in_row_order(ordinals: Iterable[int], table: EntryTable) -> list[int]:
     return ordered
 
 
-_VIOLATION_FIELDS_SET = set(Violation.model_fields) - {"waiver"}
+_VIOLATION_FIELDS_SET = set(Violation.model_fields) - {"waiver", "reversed_by"}
 
 
 def _violation(**fields: Any) -> Violation:
     """A :class:`Violation` from values the checker has already typed (rule data, Decimals, models).
 
-    Validation would only copy them; with every field but ``waiver`` given, the
+    Validation would only copy them; with every field but ``waiver`` and ``reversed_by`` given, the
     models share one "fields set" (pydantic copies it before changing it).
     """
     return Violation.model_construct(_fields_set=_VIOLATION_FIELDS_SET, **fields)
@@ -178,7 +178,7 @@ def row_claims(
     claims: dict[int, Decimal] = {}
     owners: dict[int, Rule] = {}
     for finding, violation in zip(findings, violations, strict=True):
-        if finding.rule.severity != "error" or violation.waiver is not None:
+        if finding.rule.severity != "error" or violation.waiver is not None or violation.reversed_by:
             continue
         for ordinal, amount in finding.claims.items():
             cap = max(table.amount(ordinal), ZERO)

@@ -19,7 +19,7 @@ DANGEROUS_STARTS = ("=", "+", "-", "@", "\t", "\r")
 SEVERITY_TEXT = {"error": "错误", "warning": "警告", "info": "提示"}
 
 FINDING_HEADERS = ["文件", "行", "序号", "日期", "科目", "摘要", "收款人", "金额", "条款", "规则", "标题", "严重程度",
-                   "说明", "涉及金额", "应追回", "豁免"]
+                   "说明", "涉及金额", "应追回", "豁免或冲回"]
 BUDGET_HEADERS = ["科目", "是否九类之一", "批复预算", "调整后预算", "支出（扣除退款）", "其中应追回", "结余", "执行率"]
 CLAWBACK_HEADERS = ["情形", "金额", "涉及行", "规则"]
 INPUT_ERROR_HEADERS = ["文件", "行", "列", "值", "问题"]
@@ -62,8 +62,17 @@ def _finding_row(v: Violation) -> list[Any]:
         safe_text(v.message),
         _money(v.amount),
         _money(v.clawback),
-        safe_text(f"{v.waiver.reason}（{v.waiver.approved_by}）") if v.waiver else "",
+        _set_aside(v),
     ]
+
+
+def _set_aside(v: Violation) -> str:
+    """Why a finding is not counted: an approved waiver, or a later entry that reversed it in full."""
+    if v.waiver:
+        return safe_text(f"{v.waiver.reason}（{v.waiver.approved_by}）")
+    if v.reversed_by:
+        return f"已由第 {'、'.join(str(r) for r in v.reversed_by)} 行冲回"
+    return ""
 
 
 def budget_rows(report: Report) -> list[list[Any]]:

@@ -38,7 +38,7 @@ def render_table(report: Report, *, color: bool = False, width: int | None = Non
         f"拒收 {inp.rows_rejected} 行，跳过 {inp.rows_skipped} 行；规则包 {report.pack.name} {report.pack.version}"
     )
     for severity, (title, style) in _TITLES.items():
-        found = [v for v in report.violations if v.severity == severity and v.waiver is None]
+        found = [v for v in report.violations if v.severity == severity and v.waiver is None and not v.reversed_by]
         if not found:
             continue
         table = Table(title=Text(f"{title}：{len(found)} 项", style=style), box=box.SIMPLE_HEAD,
@@ -69,6 +69,15 @@ def render_table(report: Report, *, color: bool = False, width: int | None = Non
             assert v.waiver is not None
             table.add_row(_rows(v.rows), v.rule_id, v.message, v.waiver.reason, v.waiver.approved_by,
                           str(v.waiver.until or "长期"))
+        console.print(table)
+    reversed_ = [v for v in report.violations if v.reversed_by and v.waiver is None]
+    if reversed_:
+        table = Table(title=Text(f"已整笔冲回（不计追回）：{len(reversed_)} 项", style="dim"), box=box.SIMPLE_HEAD,
+                      title_justify="left")
+        for column in ("行", "规则", "说明", "冲回行"):
+            table.add_column(column, overflow="fold")
+        for v in reversed_:
+            table.add_row(_rows(v.rows), v.rule_id, v.message, _rows(v.reversed_by or []))
         console.print(table)
     if report.waiver_problems:
         console.print(Text("豁免文件中的问题：", style="bold yellow"))

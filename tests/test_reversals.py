@@ -101,3 +101,48 @@ def test_reversals_do_not_depend_on_the_order_entries_arrive(order) -> None:
     assert sorted((v.rule_id, tuple(v.rows), tuple(v.reversed_by or ())) for v in report.violations) == sorted(
         (v.rule_id, tuple(v.rows), tuple(v.reversed_by or ())) for v in check_entries(rows, project, pack).violations)
     assert report.summary.clawback_total == D("1800")
+
+
+def test_the_same_payee_however_it_is_written(project, pack) -> None:
+    def reversed_by(payee: str, back: str) -> list[int] | None:
+        report = check_entries([entry(2, "专家咨询费", "2000", payee=payee, description="专家咨询费"),
+                                entry(3, "专家咨询费", "-2000", payee=back, description="冲回")], project, pack)
+        return next(v for v in report.violations if v.rule_id == "QQ1010").reversed_by
+
+    assert reversed_by("张三老师", "张三") == [3]
+    assert reversed_by("张三、李四", "李四、张三") == [3]
+    assert reversed_by("北京测试科技有限公司", "测试公司") == [3]  # the grantee by its short name
+    assert reversed_by("张三", "张三丰") is None
+
+
+def test_a_red_letter_invoice_citing_the_original_reverses_it(project, pack) -> None:
+    report = check_entries([
+        entry(2, "委托业务费", "1800", invoice_no="2511-0000-0001", **BANQUET),
+        entry(3, "委托业务费", "-1800", invoice_no="25110000009999", date="2025-06-09",
+              **{**BANQUET, "description": "红字发票冲回 原发票 2511 0000 0001"}),
+    ], project, pack)
+    assert next(v for v in report.violations if v.rule_id == "QQ1120").reversed_by == [3]
+
+
+def test_a_partial_refund_is_netted_only_when_it_cannot_belong_to_another_row(project, pack) -> None:
+    report = check_entries([
+        entry(2, "劳务费", "5000", payee="王五", description="数据整理劳务费"),
+        entry(3, "劳务费", "-2000", payee="王五", description="退回多付劳务费", date="2025-06-20"),
+    ], project, pack)
+    v = next(v for v in report.violations if v.rule_id == "QQ1020")
+    assert v.severity == "error" and v.clawback == D("3000") and v.evidence["refunded_by"] == [3]
+    assert "第 3 行已退回 2,000.00 元" in v.message and report.summary.clawback_total == D("3000")
+    # the payee was paid twice in that category: the refund may belong to either, so nothing is netted
+    twice = check_entries([
+        entry(2, "劳务费", "5000", payee="王五", description="数据整理劳务费"),
+        entry(3, "劳务费", "4000", payee="王五", description="数据整理劳务费（二期）", date="2025-06-10"),
+        entry(4, "劳务费", "-2000", payee="王五", description="退回", date="2025-06-20"),
+    ], project, pack)
+    assert twice.summary.clawback_total == D("9000")
+    # no payee named: a 场地费退回 is not taken off the banquet booked beside it
+    blank = check_entries([
+        entry(2, "会议费", "2000", payee="", description="研讨会场地费"),
+        entry(3, "会议费", "1500", payee="", description="会后宴请"),
+        entry(4, "会议费", "-300", payee="", description="场地费退回", date="2025-06-20"),
+    ], project, pack)
+    assert next(v for v in blank.violations if v.rule_id == "QQ1120").clawback == D("1500")

@@ -12,8 +12,9 @@ rules (a key shared by several entries) — and makes the report.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -56,7 +57,7 @@ from .findings import (
     waive,
 )
 from .plan import RulePlan
-from .reversals import Reversal, pair_reversals
+from .reversals import Reversal, Undoing, pair_reversals
 from .state import ZERO, EntryTable, GroupTable, KeyTable
 
 
@@ -83,16 +84,32 @@ class CheckerState:
     spent_by: dict[str, Decimal]
     gaps: dict[tuple[str, str], list[int]]
     reversals: list[Reversal] = field(default_factory=list)
+    payments: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
-def _reversed_finding(v: Violation, by_row: int) -> Violation:
-    """A finding whose entry a later entry reversed in full: kept for the record, as information only."""
+#: what people type between an invoice number's digit groups (a red-letter row may cite the original's)
+_CODE_SEPARATORS = re.compile(r"[\s\-_.—]")
+
+
+def _reversed_finding(v: Violation, by_rows: list[int]) -> Violation:
+    """A finding whose entry later entries reversed in full: kept for the record, as information only."""
     return v.model_copy(update={
-        "reversed_by": [by_row],
+        "reversed_by": by_rows,
         "severity": "info",
-        "message": f"{v.message}（已由第 {by_row} 行整笔冲回，不计追回）",
+        "message": f"{v.message}（已由第 {'、'.join(str(r) for r in by_rows)} 行整笔冲回，不计追回）",
         "clawback": ZERO if v.clawback is not None else None,
     })
+
+
+def _net_of_refunds(f: Finding, undone: Undoing, table: EntryTable) -> Finding:
+    """A finding whose entry was refunded in part: recovered net of the refund, which the message names."""
+    rows = "、".join(str(table.rows[o]) for o in undone.rows)
+    return replace(
+        f,
+        message=f"{f.message}（第 {rows} 行已退回 {format_money_cn(undone.amount)} 元，按净额追回）",
+        claims={o: max(c - undone.amount, ZERO) for o, c in f.claims.items()},
+        evidence={**f.evidence, "refunded": format_money(undone.amount), "refunded_by": [table.rows[o] for o in undone.rows]},
+    )
 
 
 def row_list(rows: Sequence[int], shown: int = 12) -> str:
@@ -145,7 +162,8 @@ class Checker:
         self._spent = ZERO
         self._spent_by: dict[str, Decimal] = {}  # net spending per category (canonical, or as written)
         self._gaps: dict[tuple[str, str], list[int]] = {}  # (rule id, reason) -> ordinals not judged
-        self._reversals: list[Reversal] = []  # negative entries, which may undo an earlier entry in full
+        self._reversals: list[Reversal] = []  # negative entries, which may undo an earlier entry
+        self._payments: dict[tuple[str, str], int] = {}  # (category, payee identity) -> positive entries
         #: the ledger files being checked as one (empty: one file, or entries from Python)
         self.sources: list[str] = []
 
@@ -168,8 +186,14 @@ class Checker:
         ordinal = self.table.append(item.row, item.date, item.amount, category=ctx["category"])
         self._spent += item.amount
         self._spent_by[ctx["category"]] = self._spent_by.get(ctx["category"], ZERO) + item.amount
-        if item.amount < 0:
-            self._reversals.append(Reversal(ordinal, ctx["category"], ctx["payee"], ctx["invoice_no"], item.amount))
+        who = (ctx["category"], self.context.parties.identity(item.payee or ""))
+        if item.amount > 0:
+            self._payments[who] = self._payments.get(who, 0) + 1
+        elif item.amount < 0:
+            self._reversals.append(Reversal(
+                ordinal, who[0], who[1], ctx["invoice_no"], item.amount,
+                _CODE_SEPARATORS.sub("", item.description or "").upper(),
+            ))
         if self._entries is not None:
             self._entries.append(item)
         if self.plan.entry_rules or self.plan.standard_rules:
@@ -292,6 +316,7 @@ class Checker:
             spent_by=self._spent_by,
             gaps=self._gaps,
             reversals=self._reversals,
+            payments=self._payments,
         )
 
     def merge(self, other: Checker | CheckerState, *, file: int | None = None) -> None:
@@ -315,6 +340,8 @@ class Checker:
         for key, ordinals in state.gaps.items():
             self._gaps.setdefault(key, []).extend(o + offset for o in ordinals)
         self._reversals.extend(r.moved(offset) for r in state.reversals)
+        for who, count in state.payments.items():
+            self._payments[who] = self._payments.get(who, 0) + count
         for rule_id, groups in state.groups.items():
             self._groups.setdefault(rule_id, GroupTable()).merge(groups, offset)
         for rule_id, keys in state.keys.items():
@@ -337,17 +364,20 @@ class Checker:
         repeated = [(rule, key, ordinals) for rule in self.plan.duplicate_rules
                     for key, ordinals in self._keys[rule.id].repeated()]
         undone = self._reversed(repeated, fetch)
-        findings = list(self._findings)
+        findings = [_net_of_refunds(f, undone[f.ordinals[0]], self.table)
+                    if len(f.ordinals) == 1 and f.ordinals[0] in undone and not undone[f.ordinals[0]].full else f
+                    for f in self._findings]
         for rule, key, ordinals in repeated:
-            kept = [o for o in ordinals if o not in undone]  # a reversed booking is not a use of its invoice
+            # a booking reversed in full is not a use of its invoice
+            kept = [o for o in ordinals if o not in undone or not undone[o].full]
             if len(kept) > 1:
                 findings.append(self._duplicate_finding(rule, key, kept, self._held))
         used: set[int] = set()
         violations = to_violations(findings, self.table, fetch, self.sources)
         if undone:
             violations = [
-                _reversed_finding(v, self.table.rows[undone[f.ordinals[0]]])
-                if len(f.ordinals) == 1 and f.ordinals[0] in undone else v
+                _reversed_finding(v, [self.table.rows[o] for o in undone[f.ordinals[0]].rows])
+                if len(f.ordinals) == 1 and f.ordinals[0] in undone and undone[f.ordinals[0]].full else v
                 for f, v in zip(findings, violations, strict=True)
             ]
         violations = waive(violations, self.waivers, self.today, used)
@@ -383,8 +413,8 @@ class Checker:
 
     def _reversed(
         self, repeated: Sequence[tuple[Rule, str, list[int]]], fetch: Callable[[Sequence[int]], Mapping[int, Any]]
-    ) -> dict[int, int]:
-        """Entries with a finding (or an invoice used twice) that a later negative entry undid in full."""
+    ) -> dict[int, Undoing]:
+        """Entries with a finding (or an invoice used twice) that later negative entries undid, in full or in part."""
         if not self._reversals:
             return {}
         candidates = {o: e for f in self._findings if len(f.ordinals) == 1 for o, e in f.entries.items()}
@@ -392,7 +422,8 @@ class Checker:
         candidates.update(fetch(in_groups))
         missing = [o for f in self._findings if len(f.ordinals) == 1 for o in f.ordinals if o not in candidates]
         candidates.update(fetch(missing))
-        return pair_reversals(self._reversals, candidates, self.table)
+        return pair_reversals(self._reversals, candidates, self.table, self.context.parties.identity,
+                              lambda category, payee: self._payments.get((category, payee), 0) == 1)
 
     def _standard_gaps(self) -> list[StandardGap]:
         rules = {rule.id: rule for rule in self.pack.rules}

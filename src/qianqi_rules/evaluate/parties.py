@@ -92,6 +92,7 @@ class ProjectParties:
         self._grantee = name_key(project.grantee)
         self._core = company_core(project.grantee)
         self._cache: dict[str, Parties] = {}
+        self._identities: dict[str, str] = {}
 
     def of(self, payee: str) -> Parties:
         found = self._cache.get(payee)
@@ -112,6 +113,21 @@ class ProjectParties:
         if not (staff or fiscal or grantee or unit):
             return _NOBODY
         return Parties(staff=staff, fiscal_funded=fiscal, grantee=grantee, grantee_unit=unit)
+
+    def identity(self, payee: str) -> str:
+        """Who was paid, the same however it is written: the grantee by any of its names, people in any order."""
+        found = self._identities.get(payee)
+        if found is None:
+            if not payee:
+                found = ""
+            elif self.of(payee).grantee:
+                found = "@grantee"
+            else:
+                people = person_keys(payee)
+                found = "|".join(sorted(set(people))) if people else name_key(payee)
+            if len(self._identities) < 100_000:
+                self._identities[payee] = found
+        return found
 
     def named_in(self, description: str, payee: str) -> Parties:
         """Roster names written in the description, other than the payee's own (劳务费（实发 陈雨桐）)."""

@@ -146,3 +146,15 @@ def test_a_partial_refund_is_netted_only_when_it_cannot_belong_to_another_row(pr
         entry(4, "会议费", "-300", payee="", description="场地费退回", date="2025-06-20"),
     ], project, pack)
     assert next(v for v in blank.violations if v.rule_id == "QQ1120").clawback == D("1500")
+
+
+def test_a_partial_refund_on_the_same_invoice_is_netted_even_for_a_payee_paid_often(project, pack) -> None:
+    report = check_entries([
+        entry(2, "委托业务费", "20000", payee="测试公司", invoice_no="A1", description="委托测试"),
+        entry(3, "委托业务费", "6000", payee="测试公司", invoice_no="A2", description="委托测试二期",
+              date="2025-06-05"),
+        entry(4, "委托业务费", "-8000", payee="北京测试科技有限公司", invoice_no="A1", description="退回",
+              date="2025-06-20"),
+    ], project, pack)
+    claws = sorted(v.clawback for v in report.violations if v.rule_id == "QQ1030")
+    assert claws == [D("6000"), D("12000")]

@@ -13,8 +13,9 @@ written (王伟老师 and 王伟; 张三、李四 and 李四、张三), or the g
 names — whose invoice number agrees, is blank on one side, or is cited in the
 negative row's description (a red-letter invoice has its own number).  A row
 of exactly the opposite amount is preferred.  A smaller refund is netted only
-when it cannot belong to another row: the payee is named and is paid only once
-in that category (``sole``).  Each row is undone at most once in full.
+when it cannot belong to another row: it names the row's invoice, or the payee
+is named and is paid only once in that category (``sole``).  Each row is undone
+at most once in full.
 """
 
 from __future__ import annotations
@@ -72,7 +73,9 @@ def pair_reversals(
                    if left[o] > 0 and table.order_key(o) < when
                    and _same_invoice(candidates[o].invoice_no or "", reversal)]
         exact = [o for o in earlier if left[o] == back]
-        partial = [o for o in earlier if left[o] > back] if reversal.payee and sole(reversal.category, reversal.payee) else []
+        named_once = bool(reversal.payee) and sole(reversal.category, reversal.payee)
+        partial = [o for o in earlier if left[o] > back
+                   and (named_once or _cites_invoice(candidates[o].invoice_no or "", reversal))]
         pick = max(exact or partial, key=table.order_key, default=None)
         if pick is None:
             continue
@@ -85,4 +88,9 @@ def pair_reversals(
 
 
 def _same_invoice(original: str, reversal: Reversal) -> bool:
-    return not original or not reversal.invoice or original == reversal.invoice or original in reversal.description
+    return not original or not reversal.invoice or _cites_invoice(original, reversal)
+
+
+def _cites_invoice(original: str, reversal: Reversal) -> bool:
+    """The negative row names the original's invoice: as its own number, or in its description."""
+    return bool(original) and (original == reversal.invoice or original in reversal.description)

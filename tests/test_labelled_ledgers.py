@@ -1,6 +1,6 @@
 """Whole ledgers labelled row by row from the regulation by a reviewer who did not read the rules.
 
-Fifty-eight projects in other domains (medical devices, graphene film, fresh food, a CRO, crop
+Sixty-three projects in other domains (medical devices, graphene film, fresh food, a CRO, crop
 drones, industrial software, materials recycling, a cold-chain co-op, chip packaging, a dental
 lab, elder-care robots, a greenhouse, pet food, museum digitisation, construction-waste robots;
 four whose own business sounds like banned spending: homestay tourism, catering equipment,
@@ -12,7 +12,7 @@ h16: 220; h20: 220, three quarters of them compliant work whose subject sounds l
 h22: 220 on what each category may hold),
 rosters and the grantee's names (h18: 200) and one adversarial ledger of 200 (h14: half of it
 compliant spending worded like banned spending, half violations worded without the usual words; its
-keyword-free misses are recorded as gaps), in several export formats, from twenty reviewers —
+keyword-free misses are recorded as gaps), in several export formats, from twenty-two reviewers —
 the later ones
 paraphrased every violation away from the obvious keyword — scored
 the way the acceptance examples are: every labelled violation found (any severity), no error-severity
@@ -22,7 +22,8 @@ overrun reported, the exit status and the row accounting right.  A row whose lab
 (h10_*: rosters, account paths, netted budgets, invoice spellings) also names the rows an overrun is
 made of, categories that are within budget only once refunds are netted, and rows that may be
 either skipped or rejected; the standards set (h17_*: ledgers with persons, days, titles and cities)
-names the excess to recover on each row over an Article 6 standard, to the cent.
+names the excess to recover on each row over an Article 6 standard, to the cent, and the refunds set
+(h24: reversals, partial refunds and payee spellings) the money to recover from each row.
 """
 
 from __future__ import annotations
@@ -76,6 +77,10 @@ def test_labelled_ledger(pack, name: str) -> None:
                             Decimal(0))
             if recovered != Decimal(label["excess"]):
                 problems.append(f"row {row}: Article 6 clawback {recovered}, want {label['excess']}")
+        if "money" in label and not label.get("gap"):  # the money to recover from this row, net of reversals
+            claims = [v.clawback or 0 for v in here if len(v.rows) == 1 and v.severity == "error" and v.waiver is None]
+            if max(claims, default=Decimal(0)) != Decimal(label["money"]):
+                problems.append(f"row {row}: recovers {max(claims, default=0)}, want {label['money']}")
         for v in here:
             spans_budget = v.citation.article == 13 and v.citation.item == 4 and len(v.rows) > 1
             if v.severity == "error" and not spans_budget and not any(_matches(c, v) for c in allowed):

@@ -163,7 +163,7 @@ class Checker:
         self._spent_by: dict[str, Decimal] = {}  # net spending per category (canonical, or as written)
         self._gaps: dict[tuple[str, str], list[int]] = {}  # (rule id, reason) -> ordinals not judged
         self._reversals: list[Reversal] = []  # negative entries, which may undo an earlier entry
-        self._payments: dict[tuple[str, str], int] = {}  # (category, payee identity) -> positive entries
+        self._payments: dict[tuple[str, str], int] = {}  # (category, payee as written) -> positive entries
         #: the ledger files being checked as one (empty: one file, or entries from Python)
         self.sources: list[str] = []
 
@@ -186,13 +186,13 @@ class Checker:
         ordinal = self.table.append(item.row, item.date, item.amount, category=ctx["category"])
         self._spent += item.amount
         self._spent_by[ctx["category"]] = self._spent_by.get(ctx["category"], ZERO) + item.amount
-        who = (ctx["category"], self.context.parties.identity(item.payee or ""))
         if item.amount > 0:
-            self._payments[who] = self._payments.get(who, 0) + 1
+            paid = (ctx["category"], item.payee or "")  # as written: who it is is worked out only if a refund needs it
+            self._payments[paid] = self._payments.get(paid, 0) + 1
         elif item.amount < 0:
             self._reversals.append(Reversal(
-                ordinal, who[0], who[1], ctx["invoice_no"], item.amount,
-                _CODE_SEPARATORS.sub("", item.description or "").upper(),
+                ordinal, ctx["category"], self.context.parties.identity(item.payee or ""), ctx["invoice_no"],
+                item.amount, _CODE_SEPARATORS.sub("", item.description or "").upper(),
             ))
         if self._entries is not None:
             self._entries.append(item)
@@ -422,8 +422,15 @@ class Checker:
         candidates.update(fetch(in_groups))
         missing = [o for f in self._findings if len(f.ordinals) == 1 for o in f.ordinals if o not in candidates]
         candidates.update(fetch(missing))
-        return pair_reversals(self._reversals, candidates, self.table, self.context.parties.identity,
-                              lambda category, payee: self._payments.get((category, payee), 0) == 1)
+        identity = self.context.parties.identity
+        refunded = {r.category for r in self._reversals}
+        paid: dict[tuple[str, str], int] = {}  # (category, payee identity) -> positive entries
+        for (category, payee), count in self._payments.items():
+            if category in refunded:
+                who = (category, identity(payee))
+                paid[who] = paid.get(who, 0) + count
+        return pair_reversals(self._reversals, candidates, self.table, identity,
+                              lambda category, payee: paid.get((category, payee), 0) == 1)
 
     def _standard_gaps(self) -> list[StandardGap]:
         rules = {rule.id: rule for rule in self.pack.rules}

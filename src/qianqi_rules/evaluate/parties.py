@@ -19,6 +19,8 @@ from ..values import name_key, normalise_name
 _GROUP = re.compile(r"等(?:\d{1,3}|[一二两三四五六七八九十]{1,3})?[人位名]$")
 #: between the people of one payment
 _SEPARATORS = re.compile(r"[、,，;；/／&＆+＋]|(?<=[\u4e00-\u9fff])(?:和|及|与)(?=[\u4e00-\u9fff]{2})")
+#: the separators that only lists use (和, 及, 与 also occur inside names: 北京和平科技)
+_LISTED = re.compile(r"[、,，;；/／&＆+＋]")
 #: what follows a name without being part of it
 _HONORIFICS = re.compile(r"(?:老师|教授|副教授|研究员|副研究员|博士|先生|女士|同志|工程师|高工|院士|主任|专家)$")
 #: what precedes a name without being part of it (the role written before it)
@@ -46,13 +48,15 @@ _UNIT = re.compile(
 def person_keys(payee: str) -> tuple[str, ...]:
     """The people a payee field names, as roster keys (no dots, no honorific, no ``等2人``).
 
-    An organisation (a name ending in 公司, 中心 …) names nobody.
+    An organisation (a name ending in 公司, 中心, 部 …) names nobody; 陈思远/配餐部 names 陈思远.
     """
     key = name_key(payee)
-    if _FORM.search(key) or _UNIT.search(key):
+    if (_FORM.search(key) or _UNIT.search(key)) and not _LISTED.search(key):
         return ()
     keys = []
     for part in _SEPARATORS.split(key):
+        if _FORM.search(part) or _UNIT.search(part):  # 陈思远/配餐部: the department is not a person
+            continue
         part = _ROLES.sub("", _GROUP.sub("", part.strip()))
         bare = _HONORIFICS.sub("", part)
         part = _DOTS.sub("", bare if len(_DOTS.sub("", bare)) >= 2 else part)

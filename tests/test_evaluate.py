@@ -7,16 +7,9 @@ import pytest
 
 from qianqi_rules import Checker, EntryError, Project, RuleRuntimeError
 
-from .helpers import flatten
+from .helpers import entry, flatten
 
 D = Decimal
-
-
-def entry(row: int, category: str, amount: str, **kw) -> dict:
-    base = {"row": row, "date": "2025-06-01", "category": category, "amount": amount,
-            "description": "项目支出", "payee": "赵六", "invoice_no": "", "project_code": "BJKX-QQ-T01"}
-    base.update(kw)
-    return base
 
 
 def checker(project, pack, *entries, **kw) -> Checker:

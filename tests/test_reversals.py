@@ -8,16 +8,9 @@ from hypothesis import strategies as st
 from qianqi_rules import Checker, check_entries
 from qianqi_rules.report.table import render_table
 
+from .helpers import entry
+
 D = Decimal
-
-
-def entry(row: int, category: str, amount: str, **kw) -> dict:
-    base = {"row": row, "date": "2025-06-01", "category": category, "amount": amount,
-            "description": "项目支出", "payee": "赵六", "invoice_no": "", "project_code": "BJKX-QQ-T01"}
-    base.update(kw)
-    return base
-
-
 BANQUET = dict(description="招待客户午餐", payee="北京某某饭庄")
 
 

@@ -1,6 +1,6 @@
 """Whole ledgers labelled row by row from the regulation by a reviewer who did not read the rules.
 
-Sixty-eight projects in other domains (medical devices, graphene film, fresh food, a CRO, crop
+Seventy-three projects in other domains (medical devices, graphene film, fresh food, a CRO, crop
 drones, industrial software, materials recycling, a cold-chain co-op, chip packaging, a dental
 lab, elder-care robots, a greenhouse, pet food, museum digitisation, construction-waste robots;
 four whose own business sounds like banned spending: homestay tourism, catering equipment,
@@ -9,16 +9,17 @@ them; five more written in the acceptance examples' own style; fifteen more ordi
 English; four with the Article 6 columns; five exported from accounting software with account codes,
 reversals and balance rows), plus ledgers of single lines stressing wording (h12: 250 lines;
 h16: 220; h20: 220, three quarters of them compliant work whose subject sounds like banned spending;
-h22: 220 on what each category may hold; h26: 220 as a management unit's spot check),
+h22: 220 on what each category may hold; h26 and h28: 220 each as a management unit's spot check),
 rosters and the grantee's names (h18: 200) and one adversarial ledger of 200 (h14: half of it
 compliant spending worded like banned spending, half violations worded without the usual words; its
-keyword-free misses are recorded as gaps), in several export formats, from twenty-four reviewers —
+keyword-free misses are recorded as gaps), in several export formats, from twenty-six reviewers —
 the later ones
 paraphrased every violation away from the obvious keyword — scored
 the way the acceptance examples are: every labelled violation found (any severity), no error-severity
 finding that the label does not allow, every malformed row rejected, the budget
 overrun reported, the exit status and the row accounting right.  A row whose label carries a
-``gap`` is a known miss, explained there; it must still draw no false error.  The structural set
+``gap`` is a known miss, explained there; it must still draw no false error.  A row whose label carries
+``known_false_error`` is an error the pack raises and the reviewer rejects, with the reason (one row).  The structural set
 (h10_*: rosters, account paths, netted budgets, invoice spellings) also names the rows an overrun is
 made of, categories that are within budget only once refunds are netted, and rows that may be
 either skipped or rejected; the standards set (h17_*: ledgers with persons, days, titles and cities)
@@ -83,7 +84,8 @@ def test_labelled_ledger(pack, name: str) -> None:
                 problems.append(f"row {row}: recovers {max(claims, default=0)}, want {label['money']}")
         for v in here:
             spans_budget = v.citation.article == 13 and v.citation.item == 4 and len(v.rows) > 1
-            if v.severity == "error" and not spans_budget and not any(_matches(c, v) for c in allowed):
+            known = label.get("known_false_error")  # a disagreement recorded with its reason, not hidden
+            if v.severity == "error" and not spans_budget and not known and not any(_matches(c, v) for c in allowed):
                 problems.append(f"row {row}: false error {v.rule_id} {v.citation.text}")
     overruns = [v for v in report.violations if v.rule_id == "QQ1340" and v.waiver is None]
     # an expected overrun is [13, 4], or {cite, category, rows} naming the rows that make it up

@@ -18,9 +18,9 @@ from ..values import name_key, normalise_name
 #: ``等2人``, ``等三人``, ``等人`` after the first name of a group payment
 _GROUP = re.compile(r"等(?:\d{1,3}|[一二两三四五六七八九十]{1,3})?[人位名]$")
 #: between the people of one payment
-_SEPARATORS = re.compile(r"[、,，;；/／&＆+＋]|(?<=[\u4e00-\u9fff])(?:和|及|与)(?=[\u4e00-\u9fff]{2})")
+_SEPARATORS = re.compile(r"[、,，;；/／&＆+＋\-—–]|(?<=[\u4e00-\u9fff])(?:和|及|与)(?=[\u4e00-\u9fff]{2})")
 #: the separators that only lists use (和, 及, 与 also occur inside names: 北京和平科技)
-_LISTED = re.compile(r"[、,，;；/／&＆+＋]")
+_LISTED = re.compile(r"[、,，;；/／&＆+＋\-—–]")
 #: what follows a name without being part of it
 _HONORIFICS = re.compile(r"(?:老师|教授|副教授|研究员|副研究员|博士|先生|女士|同志|工程师|高工|院士|主任|专家)$")
 #: what precedes a name without being part of it (the role written before it)

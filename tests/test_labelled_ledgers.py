@@ -1,6 +1,6 @@
 """Whole ledgers labelled row by row from the regulation by a reviewer who did not read the rules.
 
-Seventy-three projects in other domains (medical devices, graphene film, fresh food, a CRO, crop
+Seventy-eight projects in other domains (medical devices, graphene film, fresh food, a CRO, crop
 drones, industrial software, materials recycling, a cold-chain co-op, chip packaging, a dental
 lab, elder-care robots, a greenhouse, pet food, museum digitisation, construction-waste robots;
 four whose own business sounds like banned spending: homestay tourism, catering equipment,
@@ -9,10 +9,10 @@ them; five more written in the acceptance examples' own style; fifteen more ordi
 English; four with the Article 6 columns; five exported from accounting software with account codes,
 reversals and balance rows), plus ledgers of single lines stressing wording (h12: 250 lines;
 h16: 220; h20: 220, three quarters of them compliant work whose subject sounds like banned spending;
-h22: 220 on what each category may hold; h26 and h28: 220 each as a management unit's spot check),
+h22: 220 on what each category may hold; h26, h28 and h30: 200–220 each as a management unit's spot check),
 rosters and the grantee's names (h18: 200) and one adversarial ledger of 200 (h14: half of it
 compliant spending worded like banned spending, half violations worded without the usual words; its
-keyword-free misses are recorded as gaps), in several export formats, from twenty-six reviewers —
+keyword-free misses are recorded as gaps), in several export formats, from twenty-eight reviewers —
 the later ones
 paraphrased every violation away from the obvious keyword — scored
 the way the acceptance examples are: every labelled violation found (any severity), no error-severity

@@ -28,7 +28,7 @@ _ROLES = re.compile(r"^(?:出纳|会计|司机|专家|员工|职工|经办人|�
 _DOTS = re.compile(r"[·•・‧.．]")
 
 #: how a payee names its own unit without naming it
-_SELF = frozenset({"本公司", "本单位", "本企业", "我公司", "我单位", "本院", "本所", "本中心", "本社"})
+_SELF = frozenset({"本公司", "本司", "本单位", "本企业", "我公司", "我司", "我单位", "本院", "本所", "本中心", "本社"})
 #: region prefixes and legal-form suffixes around the distinctive part of a company name
 _REGION = re.compile(r"^(?:中国|北京市|北京|天津市|天津|上海市|上海|河北省|河北)?(?:中关村)?")
 _FORMS = r"股份有限公司|有限责任公司|有限公司|股份公司|集团公司|公司|集团|合作社|研究院|研究所"

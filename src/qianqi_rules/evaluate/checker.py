@@ -108,7 +108,8 @@ def _net_of_refunds(f: Finding, undone: Undoing, table: EntryTable) -> Finding:
         f,
         message=f"{f.message}（第 {rows} 行已退回 {format_money_cn(undone.amount)} 元，按净额追回）",
         claims={o: max(c - undone.amount, ZERO) for o, c in f.claims.items()},
-        evidence={**f.evidence, "refunded": format_money(undone.amount), "refunded_by": [table.rows[o] for o in undone.rows]},
+        evidence={**f.evidence, "refunded": format_money(undone.amount),
+                  "refunded_by": [table.rows[o] for o in undone.rows]},
     )
 
 
@@ -417,11 +418,10 @@ class Checker:
         """Entries with a finding (or an invoice used twice) that later negative entries undid, in full or in part."""
         if not self._reversals:
             return {}
-        candidates = {o: e for f in self._findings if len(f.ordinals) == 1 for o, e in f.entries.items()}
-        in_groups = [o for _, _, ordinals in repeated for o in ordinals if o not in candidates]
-        candidates.update(fetch(in_groups))
-        missing = [o for f in self._findings if len(f.ordinals) == 1 for o in f.ordinals if o not in candidates]
-        candidates.update(fetch(missing))
+        singles = [f for f in self._findings if len(f.ordinals) == 1]
+        candidates = {o: e for f in singles for o, e in f.entries.items()}
+        wanted = {o for f in singles for o in f.ordinals} | {o for _, _, ordinals in repeated for o in ordinals}
+        candidates.update(fetch([o for o in wanted if o not in candidates]))  # one lookup for all that is not held
         identity = self.context.parties.identity
         refunded = {r.category for r in self._reversals}
         paid: dict[tuple[str, str], int] = {}  # (category, payee identity) -> positive entries

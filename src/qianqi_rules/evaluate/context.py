@@ -85,9 +85,8 @@ class EntryContext:
         self._definitions = {d.name: d for d in pack.definitions}
         self.parties = ProjectParties(project)
         self._lazy: dict[str, Callable[[_Context], Any]] = {
-            "description_names_staff": lambda c: self.parties.named_in(c["description"], c.entry.payee or "").staff,
-            "description_names_fiscal_funded":
-                lambda c: self.parties.named_in(c["description"], c.entry.payee or "").fiscal_funded,
+            "description_names_staff": lambda c: self._names_in_description(c)[0],
+            "description_names_fiscal_funded": lambda c: self._names_in_description(c)[1],
         }
         self._categories: dict[str, str | None] = {}
         self._scans: dict[str, tuple[dict[str, tuple[str, ...]], frozenset[str]]] = {}
@@ -172,6 +171,12 @@ class EntryContext:
         })
         ctx.definitions, ctx.lazy, ctx.entry = self._definitions, self._lazy, entry
         return ctx, matched
+
+    def _names_in_description(self, ctx: _Context) -> tuple[bool, bool]:
+        """Both roster answers from one reading of the description; the one not asked for is kept too."""
+        found = self.parties.named_in(ctx["description"], ctx.entry.payee or "")
+        ctx["description_names_staff"], ctx["description_names_fiscal_funded"] = found.staff, found.fiscal_funded
+        return found.staff, found.fiscal_funded
 
     @staticmethod
     def resolved(ctx: dict[str, Any]) -> dict[str, Any]:

@@ -150,6 +150,8 @@ class Project(_Frozen):
     budget_adjustments: tuple[BudgetAdjustment, ...] = ()
     staff: tuple[str, ...] | None = None
     fiscal_funded: tuple[str, ...] | None = None
+    #: the office's own ledger headers: field -> headers (``columns: {amount: 借方发生额}``)
+    columns: dict[str, tuple[str, ...]] = Field(default_factory=dict)
 
     @property
     def effective_budget(self) -> dict[str, Decimal] | None:
@@ -240,6 +242,39 @@ class StandardGap(_Frozen):
     files: list[str] | None = None
 
 
+class MoneyBucket(_Frozen):
+    """The money of one kind of row: checked, rejected, or skipped for one reason."""
+
+    outcome: Literal["checked", "rejected", "skipped"]
+    reason: str | None = None  # for skipped rows: subtotal, counter_entry, carry_forward, blank, title …
+    label: str  # in Chinese, for the reader of the report
+    rows: int
+    debit: Money
+    credit: Money
+    #: rows of this kind whose money could not be read (their amount is not in debit/credit)
+    rows_unread: int = 0
+
+
+class Reconciliation(_Frozen):
+    """Where every yuan of the file went: the file's debit and credit totals split by what became of each row.
+
+    ``debit_total`` is the sum of every amount the file holds that could be
+    read, whatever the row; the buckets add up to it exactly.  A row whose
+    amount could not be read is counted in its bucket's ``rows_unread``, and
+    named under ``input_errors`` when it was rejected.
+    """
+
+    debit_total: Money
+    credit_total: Money
+    buckets: list[MoneyBucket]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def checked_net(self) -> Money:
+        """Debits minus credits of the rows that were checked: the spending the report is about."""
+        return sum((b.debit - b.credit for b in self.buckets if b.outcome == "checked"), Decimal(0))
+
+
 class InputSummary(_Frozen):
     """Where the entries came from and how every row was accounted for.
 
@@ -254,6 +289,8 @@ class InputSummary(_Frozen):
     rows_checked: int
     rows_rejected: int
     rows_skipped: int
+    #: the file's money, split by what became of each row (``None`` only for entries handed over without amounts)
+    money: Reconciliation | None = None
 
 
 class BudgetLine(_Frozen):

@@ -18,10 +18,11 @@ from typing import Any
 from .evaluate import Checker
 from .evaluate.checker import CheckerState
 from .evaluate.findings import EntryLookup
-from .ledger import SkippedRow, TabularLedger, read_ledger
+from .ledger import CounterAccounts, LedgerLayout, SkippedRow, TabularLedger, read_ledger
 from .models import OPTIONAL_FIELDS, Entry, EntryRecord, InputError, InputSummary, Project, Report, RuleNotRun
 from .normalise import RowNormaliser, normalise_mapping
 from .project import load_project as _load_project
+from .reconcile import MoneyTally, merge
 from .rules.pack import RulePack, default_pack, load_packs
 from .waivers import Waiver
 
@@ -61,11 +62,22 @@ def check_ledger(
     keep totals for, not with the file.  ``progress(bytes_read, bytes_total)``
     is called now and then.
     """
-    ledger = read_ledger(path, sheet)
+    pack = pack if pack is not None else default_pack()
+    ledger = read_ledger(path, sheet, ledger_layout(pack, project))
     checker = Checker(project, pack, columns=ledger_columns(ledger), waivers=waivers, today=today,
                       retain_entries=False)
     summary, errors = feed(ledger, checker, progress)
     return checker.report(input=summary, input_errors=errors, lookup=refetch([ledger], checker))
+
+
+def ledger_layout(pack: RulePack, project: Project | None = None) -> LedgerLayout:
+    """What the reader is told about the office's exports: the pack's counter-entry accounts and the
+    headers the pack and the project file name (the project's first)."""
+    settings = pack.ledger
+    columns = {f: tuple(h) for f, h in settings.columns.items()}
+    for field, headers in (project.columns if project is not None else {}).items():
+        columns[field] = tuple(dict.fromkeys((*headers, *columns.get(field, ()))))
+    return LedgerLayout(columns=columns, counter_accounts=CounterAccounts(**settings.counter_accounts))
 
 
 def ledger_columns(ledger: TabularLedger) -> set[str]:
@@ -80,22 +92,28 @@ def feed(
     errors: list[InputError] = []
     total = skipped = 0
     rejected: set[int] = set()
+    money = MoneyTally()
     normalise_row = RowNormaliser(ledger.headers)
     report_progress = (lambda done: progress(done, ledger.size)) if progress is not None else None
     for item in ledger.rows(report_progress):
         total += 1
         if isinstance(item, SkippedRow):
             skipped += 1
+            money.add_text("skipped", item.debit, item.credit, item.kind)
         elif isinstance(item, InputError):
             errors.append(item)
             rejected.add(item.row)
+            money.add_unread("rejected")
         else:
             result = normalise_row(item)
+            values = item.values
             if isinstance(result, list):
                 errors.extend(result)
                 rejected.add(item.row)
+                money.add_text("rejected", values.get("amount", ""), values.get("credit", ""))
             else:
                 checker.add(result)
+                money.add_text("checked", values.get("amount", ""), values.get("credit", ""))
     summary = InputSummary(
         path=ledger.path,
         sha256=ledger.sha256,
@@ -105,6 +123,7 @@ def feed(
         rows_checked=total - skipped - len(rejected),
         rows_rejected=len(rejected),
         rows_skipped=skipped,
+        money=money.result(),
     )
     return summary, errors
 
@@ -156,7 +175,8 @@ def check_ledgers(
     if len(names) == 1:
         return check_ledger(names[0], project, pack, waivers=waivers, today=today, progress=progress, sheet=sheet)
     pack = pack if pack is not None else default_pack()
-    ledgers = [read_ledger(name, sheet) for name in names]
+    layout = ledger_layout(pack, project)
+    ledgers = [read_ledger(name, sheet, layout) for name in names]
     columns = set().union(*(ledger_columns(ledger) for ledger in ledgers))
     checker = Checker(project, pack, columns=columns, waivers=waivers, today=today, retain_entries=False)
     checker.sources = names
@@ -203,6 +223,7 @@ def check_ledgers(
         rows_checked=sum(s.rows_checked for s in summaries),
         rows_rejected=sum(s.rows_rejected for s in summaries),
         rows_skipped=sum(s.rows_skipped for s in summaries),
+        money=merge(s.money for s in summaries),
     )
 
     return checker.report(input=combined, input_errors=errors, lookup=refetch(ledgers, checker), inputs=summaries)
@@ -238,7 +259,8 @@ def _start_worker(rule_paths: list[str] | None, project_path: str, sheet: str | 
 
 
 def _worker_part(path: str) -> _Part:
-    return _part(read_ledger(path, _WORKER["sheet"]), _WORKER["project"], _WORKER["pack"])
+    layout = ledger_layout(_WORKER["pack"], _WORKER["project"])
+    return _part(read_ledger(path, _WORKER["sheet"], layout), _WORKER["project"], _WORKER["pack"])
 
 
 def check_entries(
@@ -271,9 +293,14 @@ def check_entries(
     if columns is None:
         columns = {f for f in OPTIONAL_FIELDS if any(getattr(e, f) is not None for e in parsed)}
     checker = Checker(project, pack, columns=columns, waivers=waivers, today=today)
+    money = MoneyTally()
     for entry in parsed:
         checker.add(entry)
+        money.add_amount("checked", entry.amount)
+    for _ in range(rejected):
+        money.add_unread("rejected")
     summary = InputSummary(
-        rows_total=len(items), rows_checked=len(parsed), rows_rejected=rejected, rows_skipped=0
+        rows_total=len(items), rows_checked=len(parsed), rows_rejected=rejected, rows_skipped=0,
+        money=money.result(),
     )
     return checker.report(input=summary, input_errors=errors)

@@ -34,7 +34,8 @@ from .models import (
     Unmatched,
 )
 from .normalise import RowNormaliser
-from .pipeline import ledger_columns, load_project, load_rules, refetch
+from .pipeline import ledger_columns, ledger_layout, load_project, load_rules, refetch
+from .reconcile import MoneyTally, merge
 from .rules.pack import RulePack
 from .values import clean_code
 
@@ -66,6 +67,7 @@ class _ProjectPart:
     rejected: set[int] = field(default_factory=set)
     not_run: list[RuleNotRun] = field(default_factory=list)
     state: CheckerState | None = None
+    money: MoneyTally = field(default_factory=MoneyTally)
 
 
 @dataclass
@@ -107,6 +109,7 @@ def _split(ledger: TabularLedger, projects: dict[str, tuple[str, Project]], pack
                 part.rows += 1
                 part.errors.append(item)
                 part.rejected.add(item.row)
+                part.money.add_unread("rejected")
             continue
         assert isinstance(item, RawRow)
         written = clean_code(item.values.get("project_code", "")) if has_codes else ""
@@ -121,11 +124,14 @@ def _split(ledger: TabularLedger, projects: dict[str, tuple[str, Project]], pack
             checker = checkers[code] = Checker(projects[code][1], pack, columns=ledger_columns(ledger),
                                                retain_entries=False)
         result = normalise(item)
+        money = (item.values.get("amount", ""), item.values.get("credit", ""))
         if isinstance(result, list):
             part.errors.extend(result)
             part.rejected.add(item.row)
+            part.money.add_text("rejected", *money)
         else:
             checker.add(result)
+            part.money.add_text("checked", *money)
     for code, checker in checkers.items():
         parts[code].state = checker.state()
         parts[code].not_run = checker.not_run
@@ -159,7 +165,8 @@ def _start_worker(rule_paths: list[str] | None, projects_dir: str, sheet: str | 
 
 
 def _worker_split(path: str) -> _FilePart:
-    return _split(read_ledger(path, _WORKER["sheet"]), _WORKER["projects"], _WORKER["pack"])  # type: ignore[arg-type]
+    layout = ledger_layout(_WORKER["pack"])
+    return _split(read_ledger(path, _WORKER["sheet"], layout), _WORKER["projects"], _WORKER["pack"])  # type: ignore[arg-type]
 
 
 def check_programme(
@@ -190,7 +197,7 @@ def check_programme(
                     progress(done, len(names))
     else:
         for done, name in enumerate(names, start=1):
-            file_parts.append(_split(read_ledger(name, sheet), projects, pack))
+            file_parts.append(_split(read_ledger(name, sheet, ledger_layout(pack)), projects, pack))
             if progress is not None:
                 progress(done, len(names))
 
@@ -228,8 +235,9 @@ def check_programme(
             rows_checked=rows - rejected,
             rows_rejected=rejected,
             rows_skipped=0,
+            money=merge(fp.parts[code].money.result() for _, fp in contributing),
         )
-        ledgers = [read_ledger(fp.account.path, sheet) for _, fp in contributing]
+        ledgers = [read_ledger(fp.account.path, sheet, ledger_layout(pack)) for _, fp in contributing]
         reports.append(checker.report(input=summary, input_errors=errors, lookup=refetch(ledgers, checker)))
 
     unmatched = [u for fp in file_parts for u in fp.unmatched]

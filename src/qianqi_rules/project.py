@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import ProjectFileError
+from .ledger.headers import COLUMN_FIELDS
 from .models import BudgetAdjustment, Project
 from .values import clean_code, normalise_name, normalise_text, to_date, to_decimal
 from .yamlsafe import PathKey, YamlDocument, load_document
@@ -23,7 +24,8 @@ from .yamlsafe import PathKey, YamlDocument, load_document
 if TYPE_CHECKING:  # the pack imports this module; only the type is needed here
     from .rules.categories import CategoryTable
 
-PROJECT_KEYS = ("code", "name", "grantee", "period", "budget", "budget_adjustments", "staff", "fiscal_funded")
+PROJECT_KEYS = ("code", "name", "grantee", "period", "budget", "budget_adjustments", "staff", "fiscal_funded",
+                "columns")
 ADJUSTMENT_KEYS = ("from", "to", "amount", "approved_on", "reference")
 
 
@@ -167,7 +169,27 @@ def project_from_document(doc: YamlDocument, categories: CategoryTable, base: Pa
             names.append(normalise_name(item))
         return tuple(names)
 
+    columns: dict[str, tuple[str, ...]] = {}
+    raw_columns = data.get("columns")
+    if raw_columns is not None:
+        if not isinstance(raw_columns, Mapping):
+            raise fail(("columns",), "columns 应是“字段: 表头”的映射，如 {amount: 借方发生额}")
+        for key, value in raw_columns.items():
+            if key not in COLUMN_FIELDS:
+                close = get_close_matches(str(key), COLUMN_FIELDS, n=1)
+                raise ProjectFileError(
+                    f"columns 中的字段 {key!r} 不存在", position=doc.position(base + ("columns", key), key=True),
+                    code="project-unknown-field",
+                    hint=f"是不是想写 {close[0]}？" if close else f"可用字段: {', '.join(COLUMN_FIELDS)}",
+                )
+            headers = [value] if isinstance(value, (str, int)) and not isinstance(value, bool) else value
+            if not isinstance(headers, list) or not headers or not all(
+                    isinstance(h, (str, int)) and not isinstance(h, bool) and str(h).strip() for h in headers):
+                raise fail(("columns", key), f"columns.{key} 应是表头文字（或表头文字的列表）")
+            columns[str(key)] = tuple(str(h).strip() for h in headers)
+
     return Project(
+        columns=columns,
         code=code,
         name=title,
         grantee=grantee,

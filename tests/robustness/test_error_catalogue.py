@@ -196,6 +196,10 @@ TRIGGERS: dict[str, Callable[..., set[str]]] = {
         write(tmp, "l.csv", "日期,科目,金额\n".encode() + b"\xff\xfe\x00\x81\x30\x81\x30\xff\n"))),
     "ledger-csv": lambda tmp, **_: csv_error(tmp),
     "ledger-missing-column": lambda tmp, **_: cli("check", str(DATA / "ledger_missing_column.csv"), "--project", PROJECT),
+    "ledger-missing-year": lambda tmp, **_: cli("check", str(write(tmp, "l.csv", "月,日,科目,金额\n3,5,会议费,1\n")),
+                                                "--project", PROJECT),
+    "ledger-html": lambda tmp, **_: cli("check", str(write(tmp, "l.xls", "<html><table><tr><td>1</td></tr></table>")),
+                                        "--project", PROJECT),
     "excel-missing-reader": lambda tmp, monkeypatch, **_: without_openpyxl(
         monkeypatch, lambda: read_xlsx(DATA / "ledger_export.xlsx")),
     "excel-unreadable": lambda tmp, **_: raises(LedgerFileError, lambda: read_xlsx(write(tmp, "b.xlsx", b"PK\x03\x04x"))),

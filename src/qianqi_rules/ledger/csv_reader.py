@@ -18,7 +18,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ..errors import LedgerFileError, Position
-from .tabular import Records, TabularLedger, find_header, is_blank, missing_header_error
+from .layout import Header, HeaderMiss, LedgerLayout, find_header
+from .tabular import Records, TabularLedger
 
 MAX_FIELD = 64 * 1024 * 1024
 
@@ -88,28 +89,24 @@ def _open_text(path: str, encoding: str) -> io.TextIOWrapper:
 class CsvLedger(TabularLedger):
     """A CSV ledger: encoding and delimiter detected, records streamed."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, layout: LedgerLayout | None = None) -> None:
+        layout = layout or LedgerLayout()
+        lookup = layout.lookup()
         self.path = path
         self.sha256, self.encoding = _sniff(path)
         self.size = Path(path).stat().st_size
         if csv.field_size_limit() < MAX_FIELD:
             csv.field_size_limit(MAX_FIELD)
         self.delimiter = ","
-        best: tuple[int, str, tuple[int, list[str], dict[str, int]]] | None = None
-        first_cells: list[str] | None = None
+        tried: list[tuple[bool, int, str, Header | HeaderMiss]] = []
         for delimiter in (",", "\t", ";"):  # the one whose header names the most fields
             self.delimiter = delimiter
             with self._records() as records:
-                found = find_header(records, path)
-            if found is not None and (best is None or len(found[2]) > best[0]):
-                best = (len(found[2]), delimiter, found)
-            if first_cells is None:
-                with self._records() as records:
-                    first_cells = next((cells for _, cells in records if not is_blank(cells)), None)
-        if best is None:
-            raise missing_header_error(path, first_cells)
-        self.delimiter = best[1]
-        self._set_header(*best[2])
+                found = find_header(records, lookup)
+            tried.append((isinstance(found, Header), len(found.columns), delimiter, found))
+        # a found header beats a miss; then the most fields; then the earlier delimiter
+        _, _, self.delimiter, chosen = max(tried, key=lambda t: (t[0], t[1], -tried.index(t)))
+        self._set_header(chosen, layout)
 
     @contextlib.contextmanager
     def _records(self, progress: Callable[[int], None] | None = None) -> Iterator[Records]:
@@ -130,11 +127,11 @@ class CsvLedger(TabularLedger):
             yield records()
 
 
-def read_csv(path: str | Path) -> CsvLedger:
+def read_csv(path: str | Path, layout: LedgerLayout | None = None) -> CsvLedger:
     """Open a CSV ledger; raises :class:`LedgerFileError` when it cannot be read at all."""
     name = str(path)
     with opening(name):
-        return CsvLedger(name)
+        return CsvLedger(name, layout)
 
 
 @contextlib.contextmanager

@@ -15,7 +15,16 @@ class RawRow:
 
 @dataclass(frozen=True, slots=True)
 class SkippedRow:
-    """A row that is not an entry (blank, subtotal, title, footer) and why."""
+    """A row that is not an entry (blank, subtotal, counter-entry, title, footer) and why.
+
+    ``kind`` is the reason's code (``subtotal``, ``counter_entry`` …, see
+    :data:`qianqi_rules.ledger.tabular.SKIP_REASONS`); ``debit`` and ``credit``
+    are the row's money as written, so the report can show that the file's
+    every yuan is accounted for.
+    """
 
     row: int
     reason: str
+    kind: str = "other"
+    debit: str = ""
+    credit: str = ""

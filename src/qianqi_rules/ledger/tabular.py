@@ -1,31 +1,64 @@
 """What every tabular ledger format shares: finding the header, numbering and classifying rows.
 
-A format (CSV, xlsx) only says how to read its records — lists of cell text,
-one per spreadsheet row; this base finds the header among the opening rows
-(exports often start with a title and the period), maps it to fields, and
-classifies every later row exactly once as an entry, a skipped line (blank,
-subtotal, title, footer) or a rejected row.
+A format (CSV, xlsx, xls) only says how to read its records — lists of cell
+text, one per spreadsheet row; this base finds the header among the opening
+rows (:mod:`.layout`), maps it to fields, and classifies every later row
+exactly once as an entry, a skipped line or a rejected row.  Skipped lines are
+those that are never spending, whatever else they carry: blank lines, the
+title above the header, subtotal and balance lines (本月合计, 期初余额 …),
+carry-forward lines (期末结转), the header printed again on a new page,
+footers, and in a two-sided journal the counter-entry lines (银行存款 …).
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from decimal import Decimal
 
 from ..errors import LedgerFileError, Position
 from ..models import InputError
-from .headers import HEADER_ALIASES, map_headers, missing_required
+from ..values import parse_amount
+from .headers import DATE_PARTS, LAYOUT_FIELDS
+from .layout import Header, HeaderMiss, LedgerLayout
 from .rows import RawRow, SkippedRow
 
+#: text that, found anywhere in a line without a category, makes it a subtotal or balance line
 SUBTOTAL_MARKERS = (
-    "期初余额", "期末余额", "本月合计", "本年累计", "合计", "小计", "累计", "总计", "承前页", "过次页",
+    "期初余额", "期末余额", "本月合计", "本期合计", "本年累计", "合计", "小计", "累计", "总计", "承前页", "过次页",
+)
+#: the same lines when they do carry a category (金蝶 明细分类账): the description must *be* such a label
+_NEVER_SPENDING = re.compile(
+    r"(?:\d{4}年)?(?:\d{1,2}月(?:份)?)?(?:"
+    r"(?P<subtotal>(?:本月|本期|本季度?|本年|当前|本页|全年|上年|以前年度)?(?:合计|累计|小计|总计|发生额合计)"
+    r"|(?:期初|期末|年初|年末|月初|月末|上年|上期)(?:余额|结余)|承前页|过次页|承上页|过下页|转下页|接上页)"
+    r"|(?P<carry>(?:期末|月末|年末|年终|季末)?结转.*|.*(?:结转|转入)(?:本年利润|损益|下年|下期|以后年度)))"
 )
 FOOTER_MARKERS = (
     "制单人", "制单", "制表人", "审核人", "记账人", "出纳", "打印时间", "打印日期", "财务负责人",
 )
-HEADER_SEARCH_ROWS = 20
+#: the characters a never-spending label can begin with (a cheap test before the pattern)
+_LABEL_STARTS = frozenset("0123456789０１２３４５６７８９本当全上以合累小总期年月季承过接转结[【(（<《*＊ \u3000")
+_LABEL_STRIP = re.compile(r"[\s\u3000\[\]【】()（）<>《》*＊:：\-—]+")
+#: a project code in a 核算项目 cell: letters and digits, with at least one of each, six or more long
+_AUX_CODE = re.compile(r"(?<![A-Za-z0-9])(?=[A-Za-z0-9\-_]*[A-Za-z])(?=[A-Za-z0-9\-_]*\d)[A-Za-z0-9][A-Za-z0-9\-_]{5,}")
+
+#: reason code -> the reason written in the row accounting
+SKIP_REASONS = {
+    "title": "表头之前的标题行",
+    "blank": "空行",
+    "subtotal": "合计/余额行",
+    "carry_forward": "结转行",
+    "counter_entry": "对方科目行",
+    "header_repeat": "重复的表头行",
+    "footer": "表尾说明行",
+}
 
 Row = RawRow | SkippedRow | InputError
+ZERO = Decimal(0)
 Records = Iterator[tuple[int, list[str]]]
 
 
@@ -33,27 +66,22 @@ def is_blank(cells: list[str]) -> bool:
     return all(not c.strip() for c in cells)
 
 
-def find_header(records: Records, path: str) -> tuple[int, list[str], dict[str, int]] | None:
-    """(row, cells, field -> column) of the first opening row that names the required columns."""
-    for row, cells in records:
-        if row > HEADER_SEARCH_ROWS:
-            break
-        mapping = map_headers(cells)
-        if not missing_required(mapping):
-            return row, cells, mapping
-    return None
+def never_spending(text: str) -> str | None:
+    """``subtotal`` or ``carry_forward`` when a description is such a label (本月合计, 期末结转 …)."""
+    head = text.lstrip()[:1]
+    if not head or (head not in _LABEL_STARTS and "结转" not in text and "转入" not in text):
+        return None  # most descriptions: decided by their first character
+    label = _LABEL_STRIP.sub("", unicodedata.normalize("NFKC", text))
+    found = _NEVER_SPENDING.fullmatch(label)
+    if found is None:
+        return None
+    return "carry_forward" if found.group("carry") else "subtotal"
 
 
-def missing_header_error(path: str, first_cells: list[str] | None) -> LedgerFileError:
-    found = [c.strip() for c in (first_cells or []) if c.strip()]
-    missing = missing_required(map_headers(first_cells or []))
-    names = "、".join(f"{f}（{'/'.join(HEADER_ALIASES[f][1:4])}…）" for f in missing)
-    return LedgerFileError(
-        f"缺少必需的列: {names}；找到的表头: {'、'.join(found) if found else '（无）'}",
-        position=Position(path, 1),
-        code="ledger-missing-column",
-        hint="台账必须有日期、费用科目和金额（或借方金额）三列，表头名称见 docs/ledger.md 的表头对照表。",
-    )
+def aux_project_code(text: str) -> str:
+    """The project code a 核算项目 / 辅助核算 cell holds, or "" when it holds none (a department, a person)."""
+    found = _AUX_CODE.search(unicodedata.normalize("NFKC", text))
+    return found.group(0) if found else ""
 
 
 class TabularLedger:
@@ -65,29 +93,137 @@ class TabularLedger:
     encoding: str
     header_row: int
     header_cells: list[str]
+    #: entry field -> the column it is read from (a date from 年 | 月 | 日 names the 月 column)
     columns: dict[str, int]
+    #: entry field -> the header text used for it, as written in the file
     headers: dict[str, str]
+    layout: LedgerLayout
+    #: spreadsheets leave a row's empty trailing cells out: pad them, so "too few fields" means what it says in CSV
+    pad_short_rows = False
 
-    def _set_header(self, row: int, cells: list[str], columns: dict[str, int]) -> None:
-        self.header_row, self.header_cells, self.columns = row, cells, columns
-        #: field -> the header text used for it, as written in the file
-        self.headers = {f: cells[i].strip() for f, i in columns.items()}
+    def _set_header(self, found: Header | HeaderMiss, layout: LedgerLayout) -> None:
+        if isinstance(found, HeaderMiss):
+            raise found.error(self.path, layout.lookup())
+        self.layout = layout
+        self.header = found
+        self.header_row, self.header_cells = found.row, found.cells
+        raw = dict(found.columns)
+        self._raw_columns = raw
+        labels = {f: found.cells[i].strip() for f, i in raw.items()}
+        columns = {f: i for f, i in raw.items() if f not in LAYOUT_FIELDS}
+        headers = {f: labels[f] for f in columns}
+        self._date_parts: tuple[int | None, int, int] | None = None
+        if "date" not in raw and "month" in raw and "day" in raw:
+            if "year" not in raw and found.year is None:
+                raise LedgerFileError(
+                    f"第 {found.row} 行表头把日期分成了“月”“日”两列，但表头和标题中都找不到年份",
+                    position=Position(self.path, found.row), code="ledger-missing-year",
+                    hint="请导出带“年”列的账表，或在标题中写明年度（如“2025年”）。",
+                )
+            self._date_parts = (raw.get("year"), raw["month"], raw["day"])
+            columns["date"] = raw["month"]
+            headers["date"] = "/".join(labels[p] for p in DATE_PARTS if p in raw)
+        self._voucher_word = raw.get("voucher_word")
+        if self._voucher_word is not None and "voucher_no" not in columns:
+            columns["voucher_no"] = self._voucher_word
+            headers["voucher_no"] = labels["voucher_word"]
+        self._aux = raw.get("project_aux") if "project_code" not in raw else None
+        if self._aux is not None:
+            columns["project_code"] = self._aux
+            headers["project_code"] = labels["project_aux"]
+        # a single amount column with 借/贷 beside it; with separate 借方 and 贷方 columns, 方向 is the balance's
+        self._direction = raw.get("direction") if "credit" not in raw else None
+        if self._direction is not None:
+            headers["credit"] = f"{labels['amount']}（{labels['direction']}为贷）"
+        self._account_code = raw.get("account_code")
+        self.columns, self.headers = columns, headers
+        self._plain = (self._date_parts is None and self._voucher_word is None and self._aux is None
+                       and self._direction is None)
+        self._counter_cache: dict[tuple[str, str], tuple[str, bool] | None] = {}
+        voucher = [raw[f] for f in ("voucher_word", "voucher_no") if f in raw]
+        self._voucher_index: tuple[int, ...] | None = tuple(voucher) if voucher else None
+        self._date_index = tuple(raw[f] for f in ("date", *DATE_PARTS) if f in raw)
+        #: the header rows as written, to recognise the header printed again on a new page
+        self._header_lines = {_texts(cells) for cells in found.lines}
+        self._header_texts = {c.strip() for cells in found.lines for c in cells if c.strip()}
+
+    def _repeats_header(self, cells: list[str]) -> bool:
+        return _texts(cells) in self._header_lines
 
     def _records(self, progress: Callable[[int], None] | None = None) -> AbstractContextManager[Records]:
         """Every record of the file as (spreadsheet row, cell texts); ``progress`` gets bytes read."""
         raise NotImplementedError
 
     def rows(self, progress: Callable[[int], None] | None = None) -> Iterator[Row]:
-        """Every row after the header, in file order, each classified exactly once."""
+        """Every row after the header, in file order, each classified exactly once.
+
+        A line on a counter-entry account (other than cash) waits for the rest of
+        its voucher — the lines below with the same voucher number and date — and
+        is skipped as a counter-entry only if the voucher balances.
+        """
         width = len(self.header_cells)
         category_index = self.columns["category"]
         description_index = self.columns.get("description")
+        first = self.header.first_row
+        voucher: list[tuple[Row | _Pending, list[str]]] = []
+        voucher_key: tuple[str, str] | None = None
         with self._records(progress) as records:
             for row, cells in records:
-                if row < self.header_row:
-                    yield SkippedRow(row, "表头之前的标题行")
-                elif row > self.header_row:
-                    yield self._classify(row, cells, width, category_index, description_index)
+                if row < first:
+                    yield SkippedRow(row, SKIP_REASONS["title"], "title", *self._money(cells))
+                    continue
+                if row <= self.header_row:
+                    continue
+                item = self._classify(row, cells, width, category_index, description_index)
+                key = self._voucher_of(cells) if not isinstance(item, SkippedRow) else None
+                if voucher and key != voucher_key:
+                    yield from self._settle(voucher)
+                    voucher = []
+                if key is None:
+                    yield from self._settle([(item, cells)])
+                else:
+                    voucher.append((item, cells))
+                    voucher_key = key
+            yield from self._settle(voucher)
+
+    def _voucher_of(self, cells: list[str]) -> tuple[str, str] | None:
+        """(date, voucher) a line belongs to, or None where the ledger has no voucher numbers."""
+        if self._voucher_index is None:
+            return None
+        number = "-".join(cells[i].strip() for i in self._voucher_index if i < len(cells))
+        if not number.strip("-"):
+            return None
+        return "|".join(cells[i].strip() for i in self._date_index if i < len(cells)), number
+
+    def _settle(self, lines: list[tuple[Row | _Pending, list[str]]]) -> Iterator[Row]:
+        """The lines of one voucher, their counter-entry lines decided by whether the voucher balances."""
+        balanced: bool | None = None
+        for item, cells in lines:
+            if not isinstance(item, _Pending):
+                yield item
+                continue
+            if balanced is None:
+                balanced = self._balances([c for _, c in lines])
+            if item.cash or balanced:
+                yield self._skip(item.row, "counter_entry", cells, item.account)
+            else:
+                yield item.entry
+
+    def _balances(self, lines: list[list[str]]) -> bool:
+        debit = credit = ZERO
+        for cells in lines:
+            for text, side in zip(self._money(cells), ("debit", "credit"), strict=True):
+                if not text:
+                    continue
+                try:
+                    value = parse_amount(text)
+                except (ValueError, ArithmeticError):
+                    return False
+                if side == "debit":
+                    debit += value
+                else:
+                    credit += value
+        return len(lines) > 1 and debit != ZERO and debit == credit
 
     def cells_at(self, wanted: set[int]) -> Iterator[RawRow]:
         """The rows numbered in ``wanted``, as raw rows, reading no further than the last of them."""
@@ -98,28 +234,102 @@ class TabularLedger:
             for row, cells in records:
                 if row in remaining:
                     remaining.discard(row)
-                    yield RawRow(row, {f: cells[i] if i < len(cells) else "" for f, i in self.columns.items()})
+                    padded = cells + [""] * (len(self.header_cells) - len(cells))
+                    yield RawRow(row, self._values(padded))
                     if not remaining:
                         return
+
+    def _values(self, cells: list[str]) -> dict[str, str]:
+        """Cell text by entry field, with the export's shape undone (年|月|日, 凭证字|号, 借/贷, 核算项目)."""
+        values = {field: cells[index] for field, index in self.columns.items()}
+        if self._plain:
+            return values
+        if self._date_parts is not None:
+            year_index, month_index, day_index = self._date_parts
+            year = cells[year_index].strip() if year_index is not None else self.header.year or ""
+            month, day = cells[month_index].strip(), cells[day_index].strip()
+            values["date"] = f"{year}-{month}-{day}" if (month or day) else ""
+        if self._voucher_word is not None:
+            word = cells[self._voucher_word].strip()
+            number = values.get("voucher_no", "").strip() if "voucher_no" in self._raw_columns else ""
+            values["voucher_no"] = f"{word}-{number}" if word and number else word or number
+        if self._aux is not None:
+            values["project_code"] = aux_project_code(cells[self._aux])
+        if self._direction is not None and cells[self._direction].strip().startswith("贷"):
+            values["credit"], values["amount"] = values["amount"], ""
+        return values
+
+    def _money(self, cells: list[str]) -> tuple[str, str]:
+        """The debit and credit text of a row, for the money reconciliation."""
+        def cell(field: str) -> str:
+            index = self._raw_columns.get(field) if hasattr(self, "_raw_columns") else None
+            return cells[index].strip() if index is not None and index < len(cells) else ""
+
+        debit, credit = cell("amount"), cell("credit")
+        if self._direction is not None and cell("direction").startswith("贷"):
+            debit, credit = "", debit
+        return debit, credit
+
+    def _entry_or_reject(self, row: int, cells: list[str], width: int) -> Row:
+        """A counter-entry line kept as an entry: the row it would be without the counter-entry test."""
+        if len(cells) == width:
+            return RawRow(row, self._values(cells))
+        return self._shape_error(row, cells, width) or RawRow(row, self._values(cells))
+
+    def _counter_entry(self, cells: list[str], category: str) -> tuple[str, bool] | None:
+        accounts = self.layout.counter_accounts
+        if not accounts:
+            return None
+        code = cells[self._account_code] if self._account_code is not None else ""
+        key = (category, code)
+        if key not in self._counter_cache:
+            if len(self._counter_cache) > 50_000:
+                self._counter_cache.clear()
+            self._counter_cache[key] = accounts.match(category, code)
+        return self._counter_cache[key]
+
+    def _skip(self, row: int, kind: str, cells: list[str], detail: str) -> SkippedRow:
+        return SkippedRow(row, f"{SKIP_REASONS[kind]}（{detail}）" if detail else SKIP_REASONS[kind], kind,
+                          *self._money(cells))
 
     def _classify(
         self, row: int, cells: list[str], width: int, category_index: int, description_index: int | None
     ) -> Row:
-        if len(cells) == width and cells[category_index].strip():  # the common case: a full row with a category
-            return RawRow(row, {field: cells[index] for field, index in self.columns.items()})
-        if is_blank(cells):
-            return SkippedRow(row, "空行")
+        if self.pad_short_rows and len(cells) < width:
+            cells = cells + [""] * (width - len(cells))
         category = cells[category_index].strip() if category_index < len(cells) else ""
+        if category:
+            label = cells[description_index] if description_index is not None and description_index < len(cells) else ""
+            if label and (kind := never_spending(label)):
+                return self._skip(row, kind, cells, label.strip())
+            if (account := self._counter_entry(cells, category)) is not None:
+                cash = account[1]
+                if cash and self._voucher_index is None:
+                    return self._skip(row, "counter_entry", cells, category)
+                return _Pending(row, category, cash, self._entry_or_reject(row, cells, width))
+            if category in self._header_texts and self._repeats_header(cells):
+                return self._skip(row, "header_repeat", cells, "")
+            if len(cells) == width:  # the common case: a full row with a category
+                return RawRow(row, self._values(cells))
+        if is_blank(cells):
+            return SkippedRow(row, SKIP_REASONS["blank"], "blank")
         if not category:
             label = ""
             if description_index is not None and description_index < len(cells):
                 label = cells[description_index].strip()
             first = next((c.strip() for c in cells if c.strip()), "")
             for text in (label, first):
+                if kind := never_spending(text):
+                    return self._skip(row, kind, cells, text)
                 if any(m in text for m in SUBTOTAL_MARKERS):
-                    return SkippedRow(row, f"合计/余额行（{text}）")
+                    return self._skip(row, "subtotal", cells, text)
             if any(first.startswith(m) for m in FOOTER_MARKERS):
-                return SkippedRow(row, f"表尾说明行（{first}）")
+                return self._skip(row, "footer", cells, first)
+            if self._repeats_header(cells):
+                return self._skip(row, "header_repeat", cells, "")
+        return self._shape_error(row, cells, width) or RawRow(row, self._values(cells))
+
+    def _shape_error(self, row: int, cells: list[str], width: int) -> InputError | None:
         if len(cells) < width:
             missing = self.header_cells[len(cells)].strip()
             return InputError(
@@ -137,4 +347,20 @@ class TabularLedger:
                 code="row-too-many-fields",
                 message=f"该行有 {len(cells)} 个字段，多于表头的 {width} 列（金额中的逗号是否未加引号？）",
             )
-        return RawRow(row, {field: cells[index] for field, index in self.columns.items()})
+        return None
+
+
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    """A line on a counter-entry account, waiting for the rest of its voucher."""
+
+    row: int
+    account: str
+    cash: bool
+    entry: Row  # what the line is if the voucher does not balance
+
+
+def _texts(cells: list[str]) -> tuple[str, ...]:
+    return tuple(c.strip() for c in cells if c.strip())

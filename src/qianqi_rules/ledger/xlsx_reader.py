@@ -19,12 +19,14 @@ from typing import Any
 
 from ..errors import LedgerFileError, Position
 from .csv_reader import opening
-from .tabular import Records, TabularLedger, find_header, is_blank, missing_header_error
+from .layout import LedgerLayout, find_header
+from .tabular import Records, TabularLedger
 
 MISSING_READER = "读取 Excel 台账需要 openpyxl：请运行 pip install 'qianqi-rules[excel]'"
 
 
-def _cell_text(value: Any) -> str:
+def cell_text(value: Any) -> str:
+    """A cell's value as the text a CSV export would hold."""
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
@@ -45,7 +47,8 @@ def _cell_text(value: Any) -> str:
 class XlsxLedger(TabularLedger):
     """An Excel ledger: one sheet, its rows numbered as in the sheet."""
 
-    def __init__(self, path: str, sheet: str | None = None) -> None:
+    def __init__(self, path: str, sheet: str | None = None, layout: LedgerLayout | None = None) -> None:
+        layout = layout or LedgerLayout()
         try:
             import openpyxl  # noqa: F401 - checked here so the message names the fix
         except ImportError:
@@ -58,12 +61,8 @@ class XlsxLedger(TabularLedger):
         self.sha256 = hashlib.sha256(raw).hexdigest()
         self.size = len(raw)
         with self._records() as records:
-            found = find_header(records, path)
-        if found is None:
-            with self._records() as records:
-                first = next((cells for _, cells in records if not is_blank(cells)), None)
-            raise missing_header_error(path, first)
-        self._set_header(*found)
+            found = find_header(records, layout.lookup())
+        self._set_header(found, layout)
 
     @contextlib.contextmanager
     def _records(self, progress: Callable[[int], None] | None = None) -> Iterator[Records]:
@@ -86,15 +85,17 @@ class XlsxLedger(TabularLedger):
                         position=Position(self.path), code="excel-no-sheet",
                     )
                 worksheet = book[self.sheet]
-            else:
-                worksheet = book.worksheets[0]
+            else:  # the first sheet an officer can see: a hidden first sheet is not the ledger
+                visible = [ws for ws in book.worksheets if getattr(ws, "sheet_state", "visible") == "visible"]
+                worksheet = (visible or book.worksheets)[0]
+            self.sheet_read = worksheet.title
             total = max(worksheet.max_row or 1, 1)
 
             def records() -> Records:
                 for row, values in enumerate(worksheet.iter_rows(min_row=1, values_only=True), start=1):
                     if progress is not None and not row % 5000:
                         progress(int(self.size * row / total))
-                    cells = [_cell_text(v) for v in values]
+                    cells = [cell_text(v) for v in values]
                     while cells and not cells[-1]:
                         cells.pop()  # Excel pads rows to the sheet's width
                     yield row, cells
@@ -103,16 +104,10 @@ class XlsxLedger(TabularLedger):
         finally:
             book.close()
 
-    def _classify(
-        self, row: int, cells: list[str], width: int, category_index: int, description_index: int | None
-    ) -> Any:
-        # a sheet's empty trailing cells are simply absent: pad, so "too few fields" means what it says in CSV
-        if len(cells) < width:
-            cells = cells + [""] * (width - len(cells))
-        return super()._classify(row, cells, width, category_index, description_index)
+    pad_short_rows = True  # a sheet's empty trailing cells are simply absent
 
 
-def read_xlsx(path: str | Path, sheet: str | None = None) -> XlsxLedger:
+def read_xlsx(path: str | Path, sheet: str | None = None, layout: LedgerLayout | None = None) -> XlsxLedger:
     name = str(path)
     with opening(name):
-        return XlsxLedger(name, sheet)
+        return XlsxLedger(name, sheet, layout)

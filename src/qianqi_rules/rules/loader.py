@@ -31,12 +31,14 @@ from ..values import normalise_name
 from ..yamlsafe import PathKey, YamlDocument, YamlLoadError, load_yaml_file
 from .categories import CategoryTable
 from .expressions import Expression, ExpressionError, compile_expression
-from .pack import Definition, PackLayer, Rule, RulePack
+from ..ledger.headers import COLUMN_FIELDS as LEDGER_COLUMN_FIELDS
+from .pack import Definition, LedgerSettings, PackLayer, Rule, RulePack
 from .regex_safety import regex_problem
 from .spec import (
     DEFINITION_NAME_PATTERN,
     FILE_KEYS,
     DefinitionSpec,
+    LedgerSpec,
     MaskSpec,
     OverrideSpec,
     PackMeta,
@@ -177,6 +179,7 @@ def load_pack_folder(
         regulation = base.regulation
         below = _apply_overrides(docs, loader, base.rules, meta.name)
     definitions = _read_definitions(docs, loader, categories, families, base.definitions if base is not None else ())
+    ledger = _read_ledger(docs, loader, base.ledger if base is not None else LedgerSettings())
     layer = PackLayer(
         name=meta.name,
         version=meta.version,
@@ -204,6 +207,7 @@ def load_pack_folder(
         regulation=regulation,
         definitions=definitions,
         scanner=TermScanner(families, masks),
+        ledger=ledger,
     )
 
 
@@ -409,6 +413,31 @@ def _read_masks(docs: list[YamlDocument], loader: _Loader) -> list[re.Pattern[st
                 loader.error(doc.offset_position(("masks", i, "pattern"), exc.pos), f"masks 的正则表达式无效: {exc.msg}",
                              "bad-regex", "正则表达式中的括号要成对；要匹配字面的 ( 请写 \\(。")
     return masks
+
+
+def _read_ledger(docs: list[YamlDocument], loader: _Loader, below: LedgerSettings) -> LedgerSettings:
+    """``ledger:`` sections add counter-entry accounts and headers to those of the packs below."""
+    settings = below
+    for doc, data in _sections(docs, "ledger", dict, loader, "映射（counter_accounts、columns）"):
+        spec = _validated(LedgerSpec, data, doc, ("ledger",), loader, "ledger ")
+        if spec is None:
+            continue
+        columns: dict[str, list[str]] = {}
+        for name, headers in spec.columns.items():
+            if name not in LEDGER_COLUMN_FIELDS:
+                close = get_close_matches(name, LEDGER_COLUMN_FIELDS, n=1)
+                loader.error(doc.position(("ledger", "columns", name), key=True), f"ledger.columns 中的字段 {name!r} 不存在",
+                             "unknown-field", f"是不是想写 {close[0]}？" if close else f"可用: {', '.join(LEDGER_COLUMN_FIELDS)}")
+                continue
+            columns[name] = [headers] if isinstance(headers, str) else list(headers)
+        accounts = spec.counter_accounts.model_dump()
+        for key in ("codes", "cash_codes"):
+            for code in accounts[key]:
+                if not code.strip().isdigit():
+                    loader.error(doc.position(("ledger", "counter_accounts", key)), f"科目编码 {code!r} 应只含数字",
+                                 "invalid-field")
+        settings = settings.layered(accounts, columns)
+    return settings
 
 
 def _read_example_project(

@@ -126,6 +126,25 @@ class PackLayer:
 
 
 @dataclass(frozen=True)
+class LedgerSettings:
+    """The pack's ``ledger:`` sections, layered: plain data the pipeline hands to the reader."""
+
+    #: ``names``, ``codes``, ``cash_names``, ``cash_codes`` of the counter-entry accounts
+    counter_accounts: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: field -> headers
+    columns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def layered(self, counter_accounts: Mapping[str, Sequence[str]], columns: Mapping[str, Sequence[str]]) -> LedgerSettings:
+        """These settings with a layer's added: lists are joined, a layer's headers tried first."""
+        accounts = {k: tuple(dict.fromkeys((*self.counter_accounts.get(k, ()), *v)))
+                    for k, v in {**{k: () for k in self.counter_accounts}, **counter_accounts}.items()}
+        merged = {f: tuple(h) for f, h in self.columns.items()}
+        for f, headers in columns.items():
+            merged[f] = tuple(dict.fromkeys((*headers, *merged.get(f, ()))))
+        return LedgerSettings(accounts, merged)
+
+
+@dataclass(frozen=True)
 class RulePack:
     """An immutable, checked set of rules with the data they share."""
 
@@ -141,6 +160,8 @@ class RulePack:
     #: named conditions, in the order they are defined (a later one may use an earlier one)
     definitions: tuple[Definition, ...] = ()
     scanner: TermScanner = field(repr=False, compare=False, default=None)  # type: ignore[assignment]
+    #: what the ledger reader is told (``ledger:`` sections): counter-entry accounts and the office's own headers
+    ledger: LedgerSettings = field(default_factory=lambda: LedgerSettings())
 
     @property
     def name(self) -> str:

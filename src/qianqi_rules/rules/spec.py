@@ -34,7 +34,7 @@ CLAWBACKS_BY_KIND: dict[str, tuple[str, ...]] = {
 #: top-level keys of a pack file; ``shared`` holds lists reused elsewhere through YAML anchors
 FILE_KEYS = (
     "pack", "example_project", "example_defaults", "categories", "category_groups", "terms", "masks", "shared",
-    "definitions", "rules", "overrides", "standards", "aliases",
+    "definitions", "rules", "overrides", "standards", "aliases", "ledger",
 )
 
 
@@ -113,6 +113,23 @@ class DefinitionSpec(_Strict):
 
     description: str = Field(min_length=1)
     when: str = Field(min_length=1)
+
+
+class CounterAccountsSpec(_Strict):
+    """Accounts whose lines in a two-sided journal are the other side of a payment (银行存款 …)."""
+
+    names: list[str] = Field(default_factory=list)
+    codes: list[str] = Field(default_factory=list)
+    cash_names: list[str] = Field(default_factory=list)
+    cash_codes: list[str] = Field(default_factory=list)
+
+
+class LedgerSpec(_Strict):
+    """What the pack tells the ledger reader: counter-entry accounts and the office's own headers."""
+
+    counter_accounts: CounterAccountsSpec = Field(default_factory=CounterAccountsSpec)
+    #: field -> the office's own header(s) for it
+    columns: dict[str, str | list[str]] = Field(default_factory=dict)
 
 
 class MaskSpec(_Strict):

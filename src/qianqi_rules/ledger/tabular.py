@@ -57,6 +57,9 @@ SKIP_REASONS = {
     "footer": "表尾说明行",
 }
 
+#: skipped lines whose cells are words, never money
+_TEXT_ONLY = frozenset({"header_repeat", "footer"})
+
 Row = RawRow | SkippedRow | InputError
 ZERO = Decimal(0)
 Records = Iterator[tuple[int, list[str]]]
@@ -170,7 +173,7 @@ class TabularLedger:
         with self._records(progress) as records:
             for row, cells in records:
                 if row < first:
-                    yield SkippedRow(row, SKIP_REASONS["title"], "title", *self._money(cells))
+                    yield SkippedRow(row, SKIP_REASONS["title"], "title")  # text above the header holds no money
                     continue
                 if row <= self.header_row:
                     continue
@@ -289,8 +292,10 @@ class TabularLedger:
         return self._counter_cache[key]
 
     def _skip(self, row: int, kind: str, cells: list[str], detail: str) -> SkippedRow:
-        return SkippedRow(row, f"{SKIP_REASONS[kind]}（{detail}）" if detail else SKIP_REASONS[kind], kind,
-                          *self._money(cells))
+        reason = f"{SKIP_REASONS[kind]}（{detail}）" if detail else SKIP_REASONS[kind]
+        if kind in _TEXT_ONLY:  # a header printed again, or a footer: its cells are words, not money
+            return SkippedRow(row, reason, kind)
+        return SkippedRow(row, reason, kind, *self._money(cells))
 
     def _classify(
         self, row: int, cells: list[str], width: int, category_index: int, description_index: int | None

@@ -69,12 +69,15 @@ class XlsxLedger(TabularLedger):
         import openpyxl
         from openpyxl.utils.exceptions import InvalidFileException
 
+        handle = open(self.path, "rb")  # a file, not a name: openpyxl would refuse a workbook named .csv
         try:
-            book = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
+            book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
         except (InvalidFileException, KeyError, OSError, ValueError) as exc:
+            handle.close()
             raise LedgerFileError(f"无法读取 Excel 文件: {exc}", position=Position(self.path),
                                   code="excel-unreadable", hint="请确认文件是 .xlsx 格式且没有损坏。") from None
         except Exception as exc:  # noqa: BLE001 - a broken zip or XML raises many kinds of errors
+            handle.close()
             raise LedgerFileError(f"无法读取 Excel 文件: {type(exc).__name__}", position=Position(self.path),
                                   code="excel-unreadable", hint="请确认文件是 .xlsx 格式且没有损坏。") from None
         try:
@@ -103,6 +106,7 @@ class XlsxLedger(TabularLedger):
             yield records()
         finally:
             book.close()
+            handle.close()
 
     pad_short_rows = True  # a sheet's empty trailing cells are simply absent
 

@@ -23,6 +23,7 @@ FINDING_HEADERS = ["文件", "行", "序号", "日期", "科目", "摘要", "收
 BUDGET_HEADERS = ["科目", "是否九类之一", "批复预算", "调整后预算", "支出（扣除退款）", "其中应追回", "结余", "执行率"]
 CLAWBACK_HEADERS = ["情形", "金额", "涉及行", "规则"]
 INPUT_ERROR_HEADERS = ["文件", "行", "列", "值", "问题"]
+RECONCILIATION_HEADERS = ["去向", "行数", "借方", "贷方", "借方−贷方", "金额无法读取的行"]
 
 
 def safe_text(value: Any) -> str:
@@ -93,3 +94,17 @@ def clawback_rows(report: Report) -> list[list[Any]]:
 def input_error_rows(report: Report) -> list[list[Any]]:
     return [[safe_text(e.file or ""), e.row, safe_text(e.column or ""), safe_text(e.value or ""), safe_text(e.message)]
             for e in report.input_errors]
+
+
+def reconciliation_rows(report: Report) -> list[list[Any]]:
+    """The file's money by what became of each row, then the file's totals (they add up exactly)."""
+    money = report.input.money
+    if money is None:
+        return []
+    rows: list[list[Any]] = [
+        [b.label, b.rows, _money(b.debit), _money(b.credit), _money(b.debit - b.credit), b.rows_unread]
+        for b in money.buckets
+    ]
+    rows.append(["文件合计", sum(b.rows for b in money.buckets), _money(money.debit_total), _money(money.credit_total),
+                 _money(money.debit_total - money.credit_total), sum(b.rows_unread for b in money.buckets)])
+    return rows

@@ -27,6 +27,19 @@ def _money(value: Decimal | None) -> str:
     return "" if value is None else format_money_cn(value)
 
 
+def reconciliation_line(report: Report) -> str:
+    """金额核对 in one line: the file's debit and credit totals and where every part of them went."""
+    money = report.input.money
+    if money is None:
+        return ""
+    parts = "；".join(
+        f"{b.label} {b.rows} 行 借 {format_money_cn(b.debit)} 贷 {format_money_cn(b.credit)}"
+        + (f"（{b.rows_unread} 行金额无法读取）" if b.rows_unread else "")
+        for b in money.buckets
+    )
+    return f"金额核对：文件借方合计 {format_money_cn(money.debit_total)}，贷方合计 {format_money_cn(money.credit_total)} = {parts}"
+
+
 def render_table(report: Report, *, color: bool = False, width: int | None = None) -> str:
     buffer = io.StringIO()
     console = Console(file=buffer, force_terminal=color, no_color=not color, width=width or 140,
@@ -37,6 +50,8 @@ def render_table(report: Report, *, color: bool = False, width: int | None = Non
         f"台账 {inp.path or '（程序传入）'}：共 {inp.rows_total} 行，检查 {inp.rows_checked} 行，"
         f"拒收 {inp.rows_rejected} 行，跳过 {inp.rows_skipped} 行；规则包 {report.pack.name} {report.pack.version}"
     )
+    if inp.money is not None:
+        console.print(Text(reconciliation_line(report), style="dim"), overflow="fold")
     for severity, (title, style) in _TITLES.items():
         found = [v for v in report.violations if v.severity == severity and v.waiver is None and not v.reversed_by]
         if not found:

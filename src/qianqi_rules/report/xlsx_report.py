@@ -18,10 +18,12 @@ from .cells import (
     CLAWBACK_HEADERS,
     FINDING_HEADERS,
     INPUT_ERROR_HEADERS,
+    RECONCILIATION_HEADERS,
     budget_rows,
     clawback_rows,
     finding_rows,
     input_error_rows,
+    reconciliation_rows,
 )
 
 MONEY_FORMAT = "#,##0.00"
@@ -73,6 +75,7 @@ def render_xlsx(report: Report, *, color: bool = False, width: int | None = None
            widths={0: 36, 2: 14, 3: 14, 4: 16, 5: 14, 6: 14})
     _sheet(book, "追回汇总", CLAWBACK_HEADERS, clawback_rows(report), money={1}, widths={0: 20, 2: 40, 3: 40})
     _sheet(book, "无法读取的行", INPUT_ERROR_HEADERS, input_error_rows(report), money=set(), widths={4: 60})
+    _sheet(book, "金额核对", RECONCILIATION_HEADERS, reconciliation_rows(report), money={2, 3, 4}, widths={0: 30})
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -30,7 +30,7 @@ def test_xlsx_report_has_the_sheets_headers_and_formats(report, tmp_path) -> Non
     path = tmp_path / "r.xlsx"
     path.write_bytes(render_xlsx(report))
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames == ["违规发现", "预算执行", "追回汇总", "无法读取的行"]
+    assert book.sheetnames == ["违规发现", "预算执行", "追回汇总", "无法读取的行", "金额核对"]
     findings = book["违规发现"]
     assert findings.freeze_panes == "A2"
     header = [c.value for c in findings[1]]
@@ -45,6 +45,11 @@ def test_xlsx_report_has_the_sheets_headers_and_formats(report, tmp_path) -> Non
     assert rate.number_format == "0.00%" and Decimal(str(rate.value)) == report.budget[0].execution_rate
     total = sum(Decimal(str(r[1].value)) for r in book["追回汇总"].iter_rows(min_row=2))
     assert total == report.summary.clawback_total
+    money = [[c.value for c in r] for r in book["金额核对"].iter_rows(min_row=2)]
+    *parts, totals = money
+    assert totals[0] == "文件合计"
+    assert sum(Decimal(str(p[2])) for p in parts) == Decimal(str(totals[2])) == report.input.money.debit_total
+    assert sum(p[1] for p in parts) == totals[1] == report.input.rows_total
 
 
 def test_csv_report_is_utf8_with_bom_and_one_line_per_finding(report) -> None:

@@ -95,3 +95,38 @@ def test_row_without_category_but_with_a_subtotal_word_in_first_cell_is_skipped(
     rows = list(read_csv(path).rows())
     assert isinstance(rows[0], SkippedRow) and isinstance(rows[1], SkippedRow)
     assert isinstance(rows[2], RawRow)  # no category and no subtotal word: the normaliser rejects it
+
+
+def test_an_unclosed_quote_rejects_its_line_and_every_later_line_is_read(tmp_path) -> None:
+    """One stray quote once swallowed 10,000 later lines into one cell, and the totals still balanced."""
+    from qianqi_rules import check_ledger, load_project, load_rules
+
+    lines = ["日期,科目,摘要,金额", '2025-03-01,会议费,"场地费,100']
+    lines += [f"2025-03-02,会议费,第{i}行,10" for i in range(10_000)]
+    path = tmp_path / "l.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    pack = load_rules()
+    report = check_ledger(path, load_project(DATA / "project.yaml", pack), pack)
+    assert (report.input.rows_total, report.input.rows_checked, report.input.rows_rejected) == (10_001, 10_000, 1)
+    assert report.summary.spent_total == 100_000
+    [error] = report.input_errors
+    assert (error.row, error.code) == (2, "csv-unclosed-quote")
+    assert "文件第 2 行" in error.message
+
+
+def test_an_unclosed_quote_on_a_later_physical_line_names_that_line(tmp_path) -> None:
+    path = tmp_path / "l.csv"
+    path.write_text('日期,科目,摘要,金额\n2025-03-01,会议费,"两行\n摘要",5\n2025-03-02,会议费,"没闭合,7\n'
+                    "2025-03-03,会议费,x,9\n", encoding="utf-8")
+    rows = list(read_csv(path).rows())
+    assert [type(r).__name__ for r in rows] == ["RawRow", "InputError", "RawRow"]
+    assert rows[0].values["description"] == "两行\n摘要"  # a quoted line break is still one row
+    assert rows[1].row == 3 and "文件第 4 行" in rows[1].message  # row 3 of the sheet, line 4 of the file
+    assert rows[2].row == 4 and rows[2].values["amount"] == "9"
+
+
+def test_a_quote_still_open_at_the_end_of_the_file_is_rejected(tmp_path) -> None:
+    path = tmp_path / "l.csv"
+    path.write_text('日期,科目,摘要,金额\n2025-03-01,会议费,"开了\n没有关\n', encoding="utf-8")
+    rows = list(read_csv(path).rows())
+    assert [r.code for r in rows if isinstance(r, InputError)][0] == "csv-unclosed-quote"

@@ -71,3 +71,22 @@ def test_reconciliation_holds_and_checked_spending_is_expense_debits_minus_credi
     assert by_reason.get("counter_entry", 0) == vouchers
     assert by_reason.get("subtotal", 0) + by_reason.get("carry_forward", 0) == len(lines) - vouchers
     assert not report.input_errors
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["会场", "专家费", "高铁票", ""]),
+                          st.sampled_from(["", '"', '""', 'x"', '"a"']),
+                          st.integers(min_value=0, max_value=99_999)), min_size=1, max_size=40))
+def test_no_physical_line_is_swallowed_by_a_stray_quote(lines) -> None:
+    """Every line of a file with whole rows is one row (checked or rejected), whatever quotes it holds."""
+    text = "日期,科目,摘要,金额\n" + "".join(
+        f"2025-03-01,会议费,{quote}{words},{amount}\n" for words, quote, amount in lines)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "l.csv"
+        path.write_text(text, encoding="utf-8")
+        report = check_ledger(path, PROJECT, PACK)
+    inp = report.input
+    assert inp.rows_total == len(lines)
+    assert inp.rows_checked + inp.rows_rejected == len(lines)
+    rejected = {e.row for e in report.input_errors}
+    assert len(rejected) == inp.rows_rejected

@@ -136,6 +136,14 @@ GOOD_PROJECT = "code: A\ngrantee: G\nperiod: {start: 2025-01-01, end: 2025-12-31
 HEAD = ["日期", "科目", "摘要", "人数", "金额"]
 
 
+def _unreadable_row():
+    """The base of the per-format unreadable records: a row the format cannot split into cells."""
+    from qianqi_rules.ledger.tabular import UnreadableRecord
+
+    ledger = read_csv(DATA / "ledger_export.csv")
+    return ledger._classify(9, UnreadableRecord(["x"]), len(ledger.header_cells), 0, None)
+
+
 def csv_error(tmp: Path) -> set[str]:
     path = write(tmp, "l.csv", "日期,科目,金额\n2025-01-01,会议费," + "1" * 500 + "\n")
     ledger = read_csv(path)
@@ -215,6 +223,9 @@ TRIGGERS: dict[str, Callable[..., set[str]]] = {
     "bad-number": lambda tmp, pack, project, **_: input_codes(tmp, [HEAD, ["2025-02-03", "会议费", "x", "三人", "1"]], pack, project),
     "cell-too-long": lambda tmp, pack, project, **_: input_codes(
         tmp, [HEAD, ["2025-02-03", "会议费", "x" * 5000, "", "1"]], pack, project),
+    "csv-unclosed-quote": lambda tmp, pack, project, **_: {e.code for e in check_ledger(write(
+        tmp, "q.csv", '日期,科目,金额\n2025-01-01,会议费,"1\n2025-01-02,会议费,2\n'), project, pack).input_errors},
+    "row-unreadable": lambda tmp, **_: {_unreadable_row().code},
     "row-too-few-fields": lambda tmp, pack, project, **_: input_codes(tmp, [HEAD, ["2025-02-03", "会议费"]], pack, project),
     "row-too-many-fields": lambda tmp, pack, project, **_: input_codes(
         tmp, [HEAD, ["2025-02-03", "会议费", "x", "", "1", "234.00"]], pack, project),

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ..errors import LedgerFileError, Position
 from .layout import Header, HeaderMiss, LedgerLayout, find_header
-from .tabular import Records, TabularLedger
+from .tabular import Records, TabularLedger, UnreadableRecord
 
 MAX_FIELD = 64 * 1024 * 1024
 
@@ -111,20 +111,90 @@ class CsvLedger(TabularLedger):
     @contextlib.contextmanager
     def _records(self, progress: Callable[[int], None] | None = None) -> Iterator[Records]:
         with open(self.path, "rb") as raw, io.TextIOWrapper(raw, encoding=self.encoding, newline="") as stream:
-            reader = csv.reader(stream, delimiter=self.delimiter, strict=False)
+            lines = _Lines(stream)
 
             def records() -> Records:
-                try:
-                    for row, cells in enumerate(reader, start=1):
-                        if progress is not None and not row % 5000:
-                            progress(raw.tell())
-                        yield row, cells
-                except csv.Error as exc:
-                    raise LedgerFileError(
-                        f"CSV 格式错误: {exc}", position=Position(self.path, reader.line_num), code="ledger-csv"
-                    ) from None
+                reader = csv.reader(lines, delimiter=self.delimiter, strict=False)
+                row = 0
+                while True:
+                    lines.taken = []
+                    try:
+                        cells = next(reader)
+                    except StopIteration:
+                        return
+                    except csv.Error as exc:
+                        raise LedgerFileError(
+                            f"CSV 格式错误: {exc}", position=Position(self.path, lines.number), code="ledger-csv"
+                        ) from None
+                    row += 1
+                    taken = lines.taken
+                    if len(taken) > 1 and self._runaway(taken):
+                        # the quote that opened on this line never closed where a field could end: reject the
+                        # line and read the lines it swallowed again, as the rows they are
+                        first = lines.number - len(taken) + 1
+                        lines.push_back(taken[1:])
+                        reader = csv.reader(lines, delimiter=self.delimiter, strict=False)
+                        yield row, UnclosedQuote(taken[0], first)
+                        continue
+                    if progress is not None and not row % 5000:
+                        progress(raw.tell())
+                    yield row, cells
 
             yield records()
+
+    def _runaway(self, taken: list[str]) -> bool:
+        """Whether a record spanning several lines is an unclosed quote, not a quoted line break."""
+        if len(taken) > MAX_QUOTED_LINES:
+            return True
+        width = len(getattr(self, "header_cells", ())) or 3
+        if any(line.count(self.delimiter) >= max(2, width - 1) for line in taken[1:]):
+            return True  # a later line has a whole row's worth of fields
+        try:
+            list(csv.reader(io.StringIO("".join(taken)), delimiter=self.delimiter, strict=True))
+        except csv.Error:
+            return True  # the quote is still open at the end of the file
+        return False
+
+
+#: a quoted field may hold line breaks, but no real ledger cell runs over this many lines
+MAX_QUOTED_LINES = 20
+
+
+class UnclosedQuote(UnreadableRecord):
+    """A line whose quote never closed: rejected as a row; the lines after it are read as rows again."""
+
+    code = "csv-unclosed-quote"
+
+    def __init__(self, text: str, line: int) -> None:
+        super().__init__([text.rstrip("\r\n")])
+        self.line = line
+        self.message = (f"文件第 {line} 行的引号（\"）没有闭合，这一行无法读取；"
+                        "其后各行已照常读取（请在原文件中补上或删去这个引号）")
+
+
+class _Lines:
+    """The file's physical lines for csv.reader, counting them and keeping those of the current record."""
+
+    def __init__(self, stream: io.TextIOBase) -> None:
+        self.stream = stream
+        self.pending: list[str] = []  # lines to read again, last first
+        self.taken: list[str] = []
+        self.number = 0  # physical lines handed out (the last one's number)
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = self.pending.pop() if self.pending else self.stream.readline()
+        if not line:
+            raise StopIteration
+        self.number += 1
+        self.taken.append(line)
+        return line
+
+    def push_back(self, lines: list[str]) -> None:
+        self.pending.extend(reversed(lines))
+        self.number -= len(lines)
 
 
 def read_csv(path: str | Path, layout: LedgerLayout | None = None) -> CsvLedger:

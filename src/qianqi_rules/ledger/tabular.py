@@ -300,6 +300,8 @@ class TabularLedger:
     def _classify(
         self, row: int, cells: list[str], width: int, category_index: int, description_index: int | None
     ) -> Row:
+        if isinstance(cells, UnreadableRecord):
+            return InputError(row=row, column=None, value=cells[0][:200], code=cells.code, message=cells.message)
         if self.pad_short_rows and len(cells) < width:
             cells = cells + [""] * (width - len(cells))
         category = cells[category_index].strip() if category_index < len(cells) else ""
@@ -355,6 +357,16 @@ class TabularLedger:
         return None
 
 
+
+
+class UnreadableRecord(list):
+    """A record a format could not split into cells (an unclosed quote): rejected as a row, with why.
+
+    It holds one cell, the record's text as written.
+    """
+
+    code = "row-unreadable"
+    message = "这一行无法读取"
 
 
 @dataclass(frozen=True, slots=True)

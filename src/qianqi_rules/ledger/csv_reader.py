@@ -14,6 +14,7 @@ import contextlib
 import csv
 import hashlib
 import io
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -128,7 +129,7 @@ class CsvLedger(TabularLedger):
                         ) from None
                     row += 1
                     taken = lines.taken
-                    if len(taken) > 1 and self._runaway(taken):
+                    if len(taken) > 1 and self._runaway(taken, cells):
                         # the quote that opened on this line never closed where a field could end: reject the
                         # line and read the lines it swallowed again, as the rows they are
                         first = lines.number - len(taken) + 1
@@ -142,13 +143,17 @@ class CsvLedger(TabularLedger):
 
             yield records()
 
-    def _runaway(self, taken: list[str]) -> bool:
+    def _runaway(self, taken: list[str], cells: list[str]) -> bool:
         """Whether a record spanning several lines is an unclosed quote, not a quoted line break."""
         if len(taken) > MAX_QUOTED_LINES:
             return True
         width = len(getattr(self, "header_cells", ())) or 3
-        if any(line.count(self.delimiter) >= max(2, width - 1) for line in taken[1:]):
-            return True  # a later line has a whole row's worth of fields
+        inside = [line for cell in cells if "\n" in cell or "\r" in cell for line in cell.splitlines()[1:]]
+        for line in inside:
+            if line.count(self.delimiter) >= max(2, width - 1):
+                return True  # a line swallowed into the quoted cell has a whole row's worth of fields
+            if self.delimiter in line and _ROW_START.match(line.split(self.delimiter, 1)[0].strip()):
+                return True  # ... or begins like a row: a date or a serial number, then a field
         try:
             list(csv.reader(io.StringIO("".join(taken)), delimiter=self.delimiter, strict=True))
         except csv.Error:
@@ -156,6 +161,7 @@ class CsvLedger(TabularLedger):
         return False
 
 
+_ROW_START = re.compile(r"\d{4}[-/.年]\d{1,2}|\d{8}$|\d{1,7}$")
 #: a quoted field may hold line breaks, but no real ledger cell runs over this many lines
 MAX_QUOTED_LINES = 20
 

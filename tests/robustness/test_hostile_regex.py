@@ -19,6 +19,7 @@ import pytest
 
 from qianqi_rules import RulePackError, load_rules
 from qianqi_rules.rules.expressions import LinearFuzzyComparison, walk
+from qianqi_rules.rules.regex_safety import LinearPattern
 
 REPO = Path(__file__).parent.parent.parent
 PROJECT = REPO / "tests" / "data" / "project.yaml"
@@ -94,8 +95,8 @@ def test_rule_patterns_are_compiled_by_re2_in_every_evaluator(tmp_path: Path) ->
         for node in walk(r.when.rule.statement.expression):  # what rule-engine's own evaluator runs
             if type(node).__name__ == "FuzzyComparisonExpression" or isinstance(node, LinearFuzzyComparison):
                 assert isinstance(node, LinearFuzzyComparison)
-                assert type(node._right).__module__ == "re2"
-    assert all(type(m).__module__ == "re2" for m in pack.masks)
+                assert isinstance(node._right, LinearPattern)
+    assert all(isinstance(m, LinearPattern) for m in pack.masks)
 
 
 SCRIPT = """
@@ -172,3 +173,12 @@ def test_syntax_re2_does_not_run_is_refused_with_its_place(tmp_path: Path, patte
     if done is not None:  # the command line says the same, without a traceback
         assert done.returncode == 2 and f"[{code}]" in done.stdout + done.stderr
         assert "Traceback" not in done.stderr
+
+
+def test_a_lone_surrogate_in_a_library_entry_is_matched_not_a_crash(pack, project) -> None:
+    from qianqi_rules import check_entries
+
+    entry = {"date": "2025-05-02", "category": "其他费用", "amount": "88.00", "description": "杂费\ud800《书》",
+             "payee": "x"}
+    report = check_entries([entry], project, pack)
+    assert report.input_errors == [] and report.violations

@@ -119,14 +119,53 @@ def _options() -> Any:
 _OPTIONS = _options()
 
 
-def compile_pattern(pattern: str) -> Any:
-    """``pattern`` compiled by RE2 (an object with ``search``, ``match`` and ``sub``), or :class:`PatternError`."""
+#: a lone surrogate: a Python string may hold one (from a library caller), UTF-8 — and so RE2 — cannot
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class LinearPattern:
+    """An RE2 pattern with the ``search`` / ``match`` / ``sub`` of ``re.Pattern``.
+
+    A text RE2 cannot take (a lone surrogate) is matched with U+FFFD in its place,
+    which keeps every position, instead of failing the check.
+    """
+
+    __slots__ = ("pattern", "_regexp")
+
+    def __init__(self, pattern: str, regexp: Any) -> None:
+        self.pattern = pattern
+        self._regexp = regexp
+
+    def search(self, text: str, *args: Any) -> Any:
+        try:
+            return self._regexp.search(text, *args)
+        except UnicodeEncodeError:
+            return self._regexp.search(_SURROGATE.sub("\ufffd", text), *args)
+
+    def match(self, text: str, *args: Any) -> Any:
+        try:
+            return self._regexp.match(text, *args)
+        except UnicodeEncodeError:
+            return self._regexp.match(_SURROGATE.sub("\ufffd", text), *args)
+
+    def sub(self, repl: Any, text: str, count: int = 0) -> str:
+        try:
+            return self._regexp.sub(repl, text, count)
+        except UnicodeEncodeError:
+            return self._regexp.sub(repl, _SURROGATE.sub("\ufffd", text), count)
+
+    def __repr__(self) -> str:
+        return f"LinearPattern({self.pattern!r})"
+
+
+def compile_pattern(pattern: str) -> LinearPattern:
+    """``pattern`` compiled by RE2, or :class:`PatternError` saying why it is refused."""
     if len(pattern) > MAX_PATTERN:
         raise PatternError("unsafe-regex", f"正则表达式过长（{len(pattern)} 个字符，上限 {MAX_PATTERN}）", 0,
                            "拆成几个较短的正则表达式，或改用词族（terms.yaml）。")
     translated = translate(pattern)
     try:
-        return re2.compile(translated, _OPTIONS)
+        return LinearPattern(pattern, re2.compile(translated, _OPTIONS))
     except re2.error as exc:
         raise _re2_problem(pattern, exc) from None
 

@@ -72,3 +72,22 @@ def test_bad_waivers_files_name_the_line(tmp_path: Path, text, line, fragment) -
         load_waivers(path)
     assert info.value.position.line == line, str(info.value)
     assert fragment in str(info.value)
+
+
+@pytest.mark.parametrize("row", ["0", "-1", "true", "false", "abc"])
+def test_a_row_that_is_not_a_ledger_row_is_refused_with_its_line(tmp_path: Path, row: str) -> None:
+    path = tmp_path / "w.yaml"
+    path.write_text(f"waivers:\n  - rule: QQ1010\n    row: {row}\n    reason: 同意\n    approved_by: 王\n", encoding="utf-8")
+    with pytest.raises(WaiverFileError) as info:
+        load_waivers(path)
+    error = info.value
+    assert error.code == "waivers-row"
+    assert error.position.path == str(path) and error.position.line == 3
+    assert "row" in error.message and "Traceback" not in str(error)
+
+
+def test_a_positive_row_and_a_quoted_number_are_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "w.yaml"
+    path.write_text("waivers:\n  - {rule: QQ1010, row: 1, reason: r, approved_by: a}\n"
+                    "  - {rule: QQ1010, row: '12', reason: r, approved_by: a}\n", encoding="utf-8")
+    assert [w.row for w in load_waivers(path)] == [1, 12]

@@ -55,3 +55,41 @@ def test_syntax_error_has_a_line() -> None:
         load_yaml_text("a: [1, 2\nb: 3\n", "f.yaml")
     assert info.value.problem.code == "yaml-syntax"
     assert info.value.problem.position.line is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: " + "[" * 1000 + "]" * 1000 + "\n",
+        "a: " + "{b: " * 1000 + "1" + "}" * 1000 + "\n",
+        "".join("  " * i + "k:\n" for i in range(1000)) + "  " * 1000 + "v\n",
+        "- " * 1000 + "x\n",
+    ],
+    ids=["flow-sequences", "flow-mappings", "block-mappings", "block-sequences"],
+)
+def test_nesting_a_thousand_deep_is_a_coded_problem_not_a_recursion_error(text: str) -> None:
+    with pytest.raises(YamlLoadError) as info:
+        load_yaml_text(text, "deep.yaml")
+    problem = info.value.problem
+    assert problem.code == "yaml-too-deep"
+    assert problem.position.path == "deep.yaml" and problem.position.line is not None
+
+
+def test_nesting_just_within_the_limit_loads() -> None:
+    from qianqi_rules.yamlsafe import MAX_DEPTH
+
+    doc = load_yaml_text("a: " + "[" * MAX_DEPTH + "]" * MAX_DEPTH + "\n", "f.yaml")
+    assert isinstance(doc.data["a"], list)
+
+
+def test_deep_project_and_waiver_files_are_coded_errors(tmp_path) -> None:
+    from qianqi_rules import ProjectFileError, load_project
+    from qianqi_rules.waivers import WaiverFileError, load_waivers
+
+    path = tmp_path / "deep.yaml"
+    path.write_text("code: " + "[" * 1000 + "]" * 1000 + "\n", encoding="utf-8")
+    for load, kind in ((load_project, ProjectFileError), (load_waivers, WaiverFileError)):
+        with pytest.raises(kind) as info:
+            load(path)
+        assert info.value.code == "yaml-too-deep"
+        assert str(info.value).startswith(f"{path}:1:")

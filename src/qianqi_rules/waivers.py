@@ -40,6 +40,21 @@ class Waiver(BaseModel):
     until: dt.date | None = None
     source: str = ""
 
+    @field_validator("row", mode="before")
+    @classmethod
+    def _row(cls, value: Any) -> Any:
+        # YAML reads ``row: true`` as a boolean, which pydantic would take for row 1
+        if isinstance(value, bool):
+            raise ValueError(f"row 应是台账中的行号（正整数），不能是 {str(value).lower()}")
+        return value
+
+    @field_validator("row", mode="after")
+    @classmethod
+    def _positive_row(cls, value: int | None) -> int | None:
+        if value is not None and value < 1:
+            raise ValueError(f"row 应是台账中的行号（正整数），不能是 {value}")
+        return value
+
     @field_validator("until", mode="before")
     @classmethod
     def _date(cls, value: Any) -> Any:
@@ -100,6 +115,11 @@ def load_waivers(path: str | Path) -> list[Waiver]:
             elif loc:
                 message = f"{loc}: {message}"
             position = doc.position(("waivers", i) + tuple(err["loc"]))
+            if tuple(err["loc"]) == ("row",) and err["type"] != "missing":
+                said = chinese_message(err)
+                said = said if said.startswith("row") else f"row {said}"
+                raise WaiverFileError(f"第 {i + 1} 条豁免: {said}", position=position, code="waivers-row",
+                                      hint="row 写报告中违规项的行号（表格中的行号，从 1 起算），如 row: 12。") from None
             raise WaiverFileError(f"第 {i + 1} 条豁免: {message}", position=position, code="waivers-field") from None
     return waivers
 

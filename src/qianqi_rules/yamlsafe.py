@@ -143,11 +143,48 @@ def load_yaml_file(path: str | Path) -> YamlDocument:
     return load_yaml_text(text, str(path))
 
 
+class _TooDeep(Exception):
+    def __init__(self, mark: Any) -> None:
+        super().__init__("too deep")
+        self.mark = mark
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """The safe loader, refusing to compose nodes nested deeper than :data:`MAX_DEPTH`.
+
+    PyYAML's composer recurses once per level, so a file of a thousand ``[`` would
+    exhaust Python's stack before the walker below could count the levels.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH + 1:
+                raise _TooDeep(self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def _too_deep(name: str, mark: Any) -> YamlLoadError:
+    pos = Position(name, mark.line + 1, mark.column + 1) if mark is not None else Position(name)
+    return YamlLoadError(YamlProblem("yaml-too-deep", f"YAML 嵌套超过 {MAX_DEPTH} 层", pos,
+                                     "规则、项目和豁免文件只需要几层嵌套；检查是否有成串的 [ 或 {。"))
+
+
 def load_yaml_text(text: str, name: str) -> YamlDocument:
     """Load YAML text; ``name`` is used in positions."""
-    loader = yaml.SafeLoader(text)
+    loader = _BoundedLoader(text)
     try:
         root = loader.get_single_node()
+    except _TooDeep as exc:
+        raise _too_deep(name, exc.mark) from None
+    except RecursionError:  # pragma: no cover - bounded above; a last line of defence
+        raise _too_deep(name, None) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         pos = Position(name, mark.line + 1, mark.column + 1) if mark else Position(name)
@@ -194,7 +231,8 @@ class _Walker:
                 "不要用锚点(&)和别名(*)反复嵌套引用。",
             )
         if depth > MAX_DEPTH:
-            raise self._fail("yaml-too-deep", f"YAML 嵌套超过 {MAX_DEPTH} 层", node)
+            raise self._fail("yaml-too-deep", f"YAML 嵌套超过 {MAX_DEPTH} 层", node,
+                             "规则、项目和豁免文件只需要几层嵌套；检查是否有成串的 [ 或 {。")
         self.doc.nodes[path] = node
         if isinstance(node, ScalarNode):
             try:

@@ -312,7 +312,9 @@ TRIGGERS: dict[str, Callable[..., set[str]]] = {
     "definition-name": lambda tmp, **_: raises(RulePackError, lambda: load_rules(pack_with(tmp, {
         "definitions.yaml": "definitions: {Work: {description: x, when: 'amount > 1'}}\n"}, base=True))),
     "bad-regex": lambda tmp, **_: expression('description =~ "(x"'),
-    "unsafe-regex": lambda tmp, **_: expression('description =~~ "(a+)+$"'),
+    "unsafe-regex": lambda tmp, **_: expression('description =~~ "(a{1,100}){1,100}$"'),
+    "regex-unsupported": lambda tmp, **_: expression('description =~ "(?=a)b"'),
+    "expression-too-deep": lambda tmp, **_: expression("not " * 500 + "true"),
     "regex-not-literal": lambda tmp, **_: expression("description =~ payee"),
     # while checking
     "rule-runtime": lambda tmp, project, **_: runtime_error(tmp, project),
@@ -322,6 +324,8 @@ TRIGGERS: dict[str, Callable[..., set[str]]] = {
     "waivers-shape": lambda tmp, **_: raises(WaiverFileError, lambda: load_waivers(write(tmp, "w.yaml", "- 1\n"))),
     "waivers-field": lambda tmp, **_: raises(WaiverFileError, lambda: load_waivers(
         write(tmp, "w.yaml", "waivers:\n  - {rule: QQ1010, reason: r, approved_by: a}\n"))),
+    "waivers-row": lambda tmp, **_: raises(WaiverFileError, lambda: load_waivers(
+        write(tmp, "w.yaml", "waivers:\n  - {rule: QQ1010, row: 0, reason: r, approved_by: a}\n"))),
     "unmatched": lambda tmp, pack, project, **_: waiver_problem_codes(pack, project),
     "expired": lambda tmp, pack, project, **_: waiver_problem_codes(pack, project),
 }

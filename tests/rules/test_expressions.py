@@ -73,3 +73,53 @@ def test_suggestions_for_misspellings() -> None:
 def test_python_internals_are_not_reachable() -> None:
     with pytest.raises(ExpressionError):
         compile_("payee.__class__ == 'x'")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "not " * 500 + "true",
+        "amount > " + "-" * 1500 + "1",
+        "not " * 150 + "amount > 1",
+        "amount > 1" + " or amount > 1" * 250,
+    ],
+    ids=["not-500", "minus-1500", "not-150", "or-250"],
+)
+def test_deep_nesting_is_a_coded_error_with_a_position(text: str) -> None:
+    with pytest.raises(ExpressionError) as info:
+        compile_(text)
+    assert info.value.code == "expression-too-deep"
+    assert info.value.offset == 0
+    assert "嵌套" in info.value.message
+
+
+def test_nesting_a_person_would_write_is_fine() -> None:
+    compile_("not " * 20 + "amount > " + "-" * 20 + "1")
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "offset"),
+    [
+        ('description =~ "(a)\\\\1"', "regex-unsupported", 19),
+        ('amount > 1 and description =~~ "x(?=a)"', "regex-unsupported", 33),
+        ('description =~ "(.*){1,32000}[bc]"', "unsafe-regex", 20),
+        ('description =~ "[招待"', "bad-regex", 16),
+    ],
+)
+def test_pattern_problems_point_into_the_pattern(text: str, code: str, offset: int) -> None:
+    with pytest.raises(ExpressionError) as info:
+        compile_(text)
+    assert (info.value.code, info.value.offset) == (code, offset)
+
+
+def test_patterns_keep_pythons_unicode_classes() -> None:
+    e = compile_(r'description =~ r"^\s*\d+\w$"')
+    assert e.matches({"description": "\u3000１２汉"})
+    assert e.evaluate_reference({"description": "\u3000１２汉"})
+    assert compile_(r'description =~~ r"\p{Han}{2}"').matches({"description": "ab招待"})
+
+
+def test_a_comparison_of_two_literals_is_reduced_with_re2() -> None:
+    # rule-engine evaluates this while parsing; on Python's re it would not finish
+    e = compile_('"' + "a" * 200 + '!" =~~ "(a|aa)+$"')
+    assert e.matches({}) is False

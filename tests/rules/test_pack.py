@@ -176,3 +176,27 @@ def test_rules_tried_on_every_entry_are_few_and_known(pack) -> None:
     )
     # each reviewed: a category, date, code or roster test, or a pattern that has no word family to wait for
     assert always == ["QQ1000", "QQ1126", "QQ1160", "QQ1200", "QQ1311", "QQ1321", "QQ1322", "QQ1323", "QQ1325"]
+
+
+@pytest.mark.parametrize(
+    ("filename", "old", "new"),
+    [
+        ("pack.yaml", "  version: \"2025.1\"\n", "  version: [\"2025.1\"\n"),
+        ("terms.yaml", "terms:\n", "terms: {\n"),
+        ("pack.yaml", "pack:\n", "pack:\n\t"),
+    ],
+    ids=["pack-meta-file", "terms-file", "tab"],
+)
+def test_a_yaml_syntax_error_is_the_only_problem_reported(broken, filename, old, new) -> None:
+    folder, target, _ = broken(filename, old, new)
+    errors = load_errors(folder)
+    assert [(Path(e.position.path).name, e.code) for e in errors] == [(filename, "yaml-syntax")]
+    assert errors[0].position.line is not None
+
+
+def test_syntax_errors_in_two_files_are_both_reported(broken) -> None:
+    folder, _, _ = broken("article10.yaml", "rules:\n", "rules: [\n")
+    other = folder / "article11.yaml"
+    other.write_text(other.read_text(encoding="utf-8").replace("rules:\n", "rules: [\n", 1), encoding="utf-8")
+    codes = sorted((Path(e.position.path).name, e.code) for e in load_errors(folder))
+    assert codes == [("article10.yaml", "yaml-syntax"), ("article11.yaml", "yaml-syntax")]

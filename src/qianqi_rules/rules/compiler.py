@@ -151,7 +151,7 @@ def _compile(node: ExpressionBase, dctx: decimal.Context) -> Closure:  # noqa: C
         if not isinstance(node.right, StringExpression):
             raise _Unsupported(node)
         left = _compile(node.left, dctx)
-        pattern = node._right
+        pattern = node._right  # compiled by RE2 when the node was built (expressions.LinearFuzzyComparison)
         matcher = pattern.match if node.type.endswith("fzm") else pattern.search
         if node.type.startswith("eq"):
             return lambda ctx: matcher(left(ctx)) is not None

@@ -11,8 +11,8 @@ that into file:line:col.
 
 from __future__ import annotations
 
+import codecs
 import copy
-
 import decimal
 import re
 from collections.abc import Callable, Iterator, Mapping
@@ -28,14 +28,18 @@ from rule_engine.ast.binary.comparison import FuzzyComparisonExpression, LogicEx
 from rule_engine.ast.expression.access import ContainsExpression, GetAttributeExpression
 from rule_engine.ast.expression.resolution import SymbolExpression
 from rule_engine.ast.literal import StringExpression
+from rule_engine.parser import Parser, _DeferredAstNode
 
 from .compiler import compile_closure
-from .regex_safety import regex_problem
+from .regex_safety import PatternError, compile_pattern
 from .symbols import SYMBOL_HELP
 
 TIMEZONE = dateutil.tz.gettz("Asia/Shanghai")
 DECIMAL_CONTEXT = decimal.Context(prec=34, rounding=decimal.ROUND_HALF_EVEN)
 MAX_EXPRESSION_LENGTH = 4000
+#: how deeply operators may nest (``not not …``, ``- - 1``, ``a or b or …`` each add a level); far above
+#: what a readable condition needs, far below what Python's stack allows for parsing and evaluation
+MAX_EXPRESSION_DEPTH = 100
 #: symbols holding the word families found in a text (the evaluator passes them as frozensets)
 FAMILY_SETS = ("mentions", "payee_mentions")
 #: every symbol the evaluator passes as a frozenset (rule-engine's own evaluator wants a ``set``)
@@ -104,6 +108,109 @@ class Expression:
         return bool(self.evaluate(thing))
 
 
+class _RejectedPattern(re_errors.RegexSyntaxError):
+    """A pattern :func:`.regex_safety.compile_pattern` refused, raised from inside rule-engine's parser."""
+
+    def __init__(self, problem: PatternError, value: str) -> None:
+        super().__init__(problem.message, error=problem, value=value)
+        self.problem = problem
+
+
+class LinearFuzzyComparison(FuzzyComparisonExpression):
+    """rule-engine's ``=~`` / ``=~~`` / ``!~`` / ``!~~`` with the pattern compiled by RE2 instead of ``re``.
+
+    rule-engine compiles a literal pattern when it builds the node (and evaluates a comparison of two
+    literals right away); with this class both use RE2, so rule-engine's own evaluator, the compiled
+    closures (:mod:`.compiler` takes the node's compiled pattern) and parse-time reduction all match
+    in linear time.  No officer-written pattern ever reaches Python's backtracking ``re``.
+    """
+
+    def _compile_regex(self, regex: str) -> Any:
+        try:
+            return compile_pattern(regex)
+        except PatternError as exc:
+            raise _RejectedPattern(exc, regex) from None
+
+
+class _LinearParser(Parser):
+    """rule-engine's parser, building :class:`LinearFuzzyComparison` for the regular-expression operators.
+
+    Generating the grammar tables takes most of a second, so the lexer and tables of rule-engine's
+    own parser are reused, their actions bound to this instance (rule-engine is pinned below 6).
+    """
+
+    def __init__(self) -> None:
+        template = rule_engine.Rule.parser
+        try:
+            lexer = template._lexer.clone(self)
+            parser = copy.copy(template._parser)
+            productions = [copy.copy(p) for p in template._parser.productions]
+            for production in productions:
+                if production.func:
+                    production.callable = getattr(self, production.func)
+        except AttributeError:  # pragma: no cover - a rule-engine whose internals moved: build the tables
+            super().__init__()
+            return
+        parser.productions = productions
+        parser.errorfunc = self.p_error
+        self.debug = False
+        self.context = None
+        self._lexer = lexer
+        self._parser = parser
+
+    def p_expression_fuzzy_comparison(self, p: Any) -> None:
+        left, op, right = p[1:4]
+        p[0] = _DeferredAstNode(LinearFuzzyComparison, args=(self.context, self.op_names[op], left, right))
+
+    p_expression_fuzzy_comparison.__doc__ = Parser.p_expression_fuzzy_comparison.__doc__
+
+
+class _Rule(rule_engine.Rule):
+    parser = _LinearParser()
+
+
+def _string_literals(text: str) -> Iterator[tuple[int, str, str]]:
+    """(offset of the body, body as written, value) for each string literal of an expression."""
+    for m in re.finditer(r"""(?P<prefix>[rs]?)(?P<quote>["'])(?P<body>(?:[^\\\n]|\\.)*?)(?P=quote)""", text):
+        body = m.group("body")
+        yield m.start("body"), body, _decoded(body, m.group("prefix"))
+
+
+def _decoded(body: str, prefix: str = "") -> str:
+    """A literal's value, decoded the way rule-engine's parser decodes it."""
+    if prefix == "r":
+        return body
+    try:
+        return codecs.decode(codecs.encode(body, "unicode_escape").decode().replace("\\\\", "\\"), "unicode_escape")
+    except UnicodeError:
+        return body
+
+
+def _pattern_offset(text: str, pattern: str, within: int | None = None) -> int | None:
+    """Where ``pattern`` (a literal's value) is written in ``text``; ``within`` is an offset into the pattern."""
+    for start, body, value in _string_literals(text):
+        if value != pattern:
+            continue
+        if not within:
+            return start
+        for length in range(len(body) + 1):  # the shortest source prefix that decodes as far as ``within``
+            if len(_decoded(body[:length])) >= within:
+                return start + length
+        return start
+    found = text.find(pattern)
+    return found if found >= 0 else None
+
+
+def _depth(node: Any) -> int:
+    """How deeply ``node``'s operators nest (without recursion: the tree may be deep)."""
+    deepest, stack = 0, [(node, 1)]
+    while stack:
+        current, level = stack.pop()
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in _children(current))
+    return deepest
+
+
 def _attributes(node: Any) -> Iterator[tuple[str, Any]]:
     """A node's fields, whether it keeps them in ``__slots__`` or in ``__dict__``."""
     seen: set[str] = set()
@@ -169,8 +276,20 @@ def compile_expression(
         decimal_context=DECIMAL_CONTEXT,
         mapping_attribute_lookup=False,
     )
+    too_deep = ExpressionError(
+        "expression-too-deep",
+        f"{what}嵌套过深（运算符或括号嵌套超过 {MAX_EXPRESSION_DEPTH} 层）",
+        0,
+        "把条件拆开：用命名条件（definitions）或几条规则，不要连写几百个 not、负号或括号。",
+    )
     try:
-        rule = rule_engine.Rule(text, context=context)
+        rule = _Rule(text, context=context)
+    except RecursionError:
+        raise too_deep from None
+    except _RejectedPattern as exc:
+        problem = exc.problem
+        raise ExpressionError(problem.code, f"{what}中的{problem.message}",
+                              _pattern_offset(text, exc.value, problem.offset), problem.hint) from None
     except re_errors.SymbolResolutionError as exc:
         hint = f"是不是想写 {exc.suggestion}？" if exc.suggestion else None
         names = "、".join(sorted(k for k in symbols if k != "project"))
@@ -188,12 +307,9 @@ def compile_expression(
             _find_word(text, exc.attribute_name),
             hint,
         ) from None
-    except re_errors.RegexSyntaxError as exc:
-        value = getattr(exc, "value", "")
-        offset = text.find(value) if value else None
-        raise ExpressionError(
-            "bad-regex", f"{what}中的正则表达式 {value!r} 无效: {exc.error}", offset if offset != -1 else None
-        ) from None
+    except re_errors.RegexSyntaxError as exc:  # pragma: no cover - every pattern goes through compile_pattern
+        value = getattr(exc, "value", "") or ""
+        raise ExpressionError("bad-regex", f"{what}中的正则表达式 {value!r} 无效", _pattern_offset(text, value)) from None
     except re_errors.RuleSyntaxError as exc:
         offset = _offset_of(text, exc.token)
         where = "末尾不完整" if offset is None else f"在“{text[offset:offset + 12]}”处"
@@ -219,6 +335,8 @@ def compile_expression(
     except re_errors.EngineError as exc:
         raise ExpressionError("expression-invalid", f"{what}无效: {exc.message}", 0) from None
 
+    if _depth(rule.statement.expression) > MAX_EXPRESSION_DEPTH:
+        raise too_deep
     result = rule.statement.expression.result_type
     if expect is not None and not DataType.is_compatible(result, expect):
         raise ExpressionError(
@@ -239,11 +357,6 @@ def compile_expression(
                     _find_word(text, "=~"),
                     "不能拿台账里的内容当作正则表达式。",
                 )
-            problem = regex_problem(node.right.value)
-            if problem:
-                offset = text.find(node.right.value)
-                raise ExpressionError("unsafe-regex", f"{what}中的{problem}", offset if offset >= 0 else None,
-                                      "改写成不嵌套重复的形式，例如把 (\\w+\\s?)+ 改成 [\\w\\s]+。")
         if isinstance(node, SymbolExpression) and node.scope is None:
             used_symbols.add(node.name)
         elif isinstance(node, GetAttributeExpression):

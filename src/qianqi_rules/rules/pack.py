@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import importlib.resources
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -152,7 +151,8 @@ class RulePack:
     rules: tuple[Rule, ...]
     categories: CategoryTable
     terms: Mapping[str, TermFamily]
-    masks: tuple[re.Pattern[str], ...]
+    #: compiled by RE2 (:func:`.regex_safety.compile_pattern`)
+    masks: tuple[Any, ...]
     standards: Mapping[str, Standard]
     example_project: Project | None
     example_defaults: Mapping[str, Any]

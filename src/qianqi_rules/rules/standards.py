@@ -65,6 +65,13 @@ class Standard:
     alias_pattern: re.Pattern[str] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
+        """Build :attr:`alias_pattern` from the standard's word list.
+
+        It stays on Python's ``re`` because it is only a plain alternation of escaped literals
+        (``re.escape`` of every alias, joined by ``|``; ``(?!)`` when there are none): no repeat, no
+        group, nothing an officer writes as a pattern, so matching cannot backtrack beyond the
+        length of the longest alias.  Patterns officers write go through :mod:`.regex_safety` (RE2).
+        """
         aliases = sorted((a for a in self.aliases if len(a) >= 2), key=lambda a: (-len(a), a))
         object.__setattr__(self, "alias_pattern", re.compile("|".join(re.escape(a) for a in aliases) or "(?!)"))
 

@@ -10,6 +10,12 @@ legitimate wording from matching:
 * pack-wide masks: text such as a book title 《…》 or a patent title 一种…方法 is
   blanked before any family is searched.
 
+Officer-written text never becomes a Python ``re`` pattern here: words and
+phrases are looked up as plain strings (an index by their first characters),
+and masks are RE2 patterns compiled by :mod:`.regex_safety`, which match in
+linear time.  The one ``re`` pattern of this module is the engine's own fixed
+white-space rule below.
+
 Chinese has no spaces, so Chinese words match anywhere; a word that begins or
 ends with a Latin letter or digit matches only as a whole word on that side
 (``mba`` is not in ``Embase``, ``spa`` is not in ``space``).
@@ -24,6 +30,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
+from typing import Any
 from dataclasses import dataclass
 
 
@@ -111,7 +118,7 @@ class TermScanner:
     the longest of its words at each position, in order of position.
     """
 
-    def __init__(self, families: Mapping[str, TermFamily], masks: Sequence[re.Pattern[str]] = ()) -> None:
+    def __init__(self, families: Mapping[str, TermFamily], masks: Sequence[Any] = ()) -> None:
         self.families = dict(families)
         self.masks = tuple(masks)
         self._names = list(self.families)

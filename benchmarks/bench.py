@@ -4,8 +4,11 @@
 
 Reports rows per second, time relative to a bare csv.reader pass over the same
 file, the speed-up of compiled conditions over rule-engine's ``Rule.matches``
-on the same rules and entries, whether both give identical findings, and peak
-memory (each memory figure from a fresh process).  Ratios, not timings, are
+on the same rules and entries, whether both give identical findings, peak
+memory (each memory figure from a fresh process), and how the check scales when
+one invoice number is on every row (``--repeat-rows``: the time for that many
+rows over the time for a tenth of them; linear bookkeeping gives about 10, the
+quadratic one it replaced gave about 30 at 100,000 rows).  Ratios, not timings, are
 what to compare between machines.
 """
 
@@ -80,6 +83,20 @@ def condition_loops(path: Path, project_path: Path, sample: int) -> tuple[float,
     return slow / pairs, fast / pairs, len(conditions)
 
 
+def one_invoice_ratio(out: Path, project, pack, rows: int) -> dict[str, object]:
+    """Seconds for ``rows // 10`` and ``rows`` rows that all carry one invoice number, and their ratio."""
+    seconds = []
+    for n in (rows // 10, rows):
+        path = out / f"ledger_one_invoice_{n}.csv"
+        write_ledger(path, n, seed=17, invoice="25110000000000000001")
+        seconds.append(best_of(1, lambda path=path: check_ledger(path, project, pack)))
+    return {
+        "one_invoice_rows": [rows // 10, rows],
+        "one_invoice_s": [round(t, 3) for t in seconds],
+        "one_invoice_ratio": round(seconds[1] / seconds[0], 1),
+    }
+
+
 MEMORY_SCRIPT = """
 import resource, sys
 from qianqi_rules import check_ledger, load_project, load_rules
@@ -114,6 +131,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--memory-rows", type=int, default=1_000_000, help="0 to skip the memory run")
+    parser.add_argument("--repeat-rows", type=int, default=100_000,
+                        help="rows of the one-invoice ledger (compared with a tenth of them); 0 to skip")
     parser.add_argument("--sample", type=int, default=2_000, help="entries for the Rule.matches comparison")
     parser.add_argument("--out", type=Path, default=HERE / "out")
     args = parser.parse_args()
@@ -157,6 +176,8 @@ def main() -> None:
         "identical_findings_rows": same_rows,
         "identical_findings": identical,
     }
+    if args.repeat_rows:
+        results.update(one_invoice_ratio(args.out, project, pack, args.repeat_rows))
     if args.memory_rows:
         big = args.out / f"ledger_{args.memory_rows}.csv"
         write_ledger(big, args.memory_rows, seed=13)

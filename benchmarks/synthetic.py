@@ -61,8 +61,10 @@ def money(cents: int) -> str:
     return f"{sign}{yuan:,}.{fen:02d}"
 
 
-def write_ledger(path: Path, rows: int, seed: int = 7) -> None:
+def write_ledger(path: Path, rows: int, seed: int = 7, invoice: str | None = None) -> None:
+    """``rows`` rows; with ``invoice``, every row carries that one invoice number (the worst case for repeats)."""
     rnd = random.Random(seed)
+    same_invoice = invoice
     names = list(CATEGORIES)
     invoices: list[str] = []
     with open(path, "w", encoding="utf-8-sig", newline="") as f:
@@ -86,6 +88,8 @@ def write_ledger(path: Path, rows: int, seed: int = 7) -> None:
                 invoices.append(invoice)
                 if len(invoices) > 1000:
                     invoices.pop(0)
+            if same_invoice is not None:
+                invoice = same_invoice
             out.writerow([
                 i + 1, f"2025-{rnd.randint(1, 12):02d}-{rnd.randint(1, 28):02d}", f"记-{i % 997:03d}", category,
                 template.format(**fill), rnd.choice(ROSTER) if rnd.random() < 0.01 else rnd.choice(PAYEES),

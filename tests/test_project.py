@@ -50,6 +50,15 @@ def test_optional_sections_may_be_left_out(tmp_path: Path, pack) -> None:
         ("code: A\ngrantee: G\nperiod: {start: 2025-01-01, end: 2025-12-31}\nbudget:\n  会议费: abc\n", 5, "金额"),
         ("code: A\ngrantee: G\nperiod: {start: 2025-01-01, end: 2025-12-31}\nstaf: [x]\n", 4, "staff"),
         ("code: A\ngrantee: G\nperiod: {start: 2025-01-01, end: 2025-12-31}\nstaff: 张三\n", 4, "姓名列表"),
+        # amounts at or over the cap, and finer than a cent, are the field's fault, not an internal error
+        ("code: A\ngrantee: G\nperiod: {start: 2025-01-01, end: 2025-12-31}\nbudget:\n  会议费: 100000000000000000000000000\n",
+         5, "会议费 的预算“100000000000000000000000000”过大"),
+        ("code: A\ngrantee: G\nperiod: {start: 2025-01-01, end: 2025-12-31}\nbudget:\n  会议费: 1000000000000000\n", 5, "过大"),
+        ("code: A\ngrantee: G\nperiod: {start: 2025-01-01, end: 2025-12-31}\nbudget:\n  会议费: 1000.005\n", 5, "精确到分"),
+        # a roster name of dots alone matches as "", which every description contains
+        ("code: A\ngrantee: G\nperiod: {start: 2025-01-01, end: 2025-12-31}\nstaff:\n  - 张三\n  - .\n", 6, "staff 的第 2 项"),
+        ("code: A\ngrantee: G\nperiod: {start: 2025-01-01, end: 2025-12-31}\nfiscal_funded: [\"·\"]\n", 4, "不是姓名"),
+        ("code: A\ngrantee: G\nperiod: {start: 2025-01-01, end: 2025-12-31}\nstaff: [\" ・ \"]\n", 4, "不是姓名"),
         ("code: A\ncode: B\ngrantee: G\nperiod: {start: 2025-01-01, end: 2025-12-31}\n", 2, "重复"),
         ("code: [unclosed\n", 2, "YAML"),
         ("!!python/object/apply:os.system [echo hi]\n", 1, "标签"),
@@ -96,6 +105,8 @@ def test_budget_adjustments_give_the_effective_budget(tmp_path: Path, pack) -> N
         ("  - {from: 差旅费, to: 会议费, approved_on: 2025-05-10}\n", 6, "amount"),
         ("  - {from: 差旅费, to: 差旅费, amount: 1, approved_on: 2025-05-10}\n", 6, "同一个科目"),
         ("  - {from: 差旅费, to: 会议费, amount: 1, approved_on: 2025-05-10, by: me}\n", 6, "by"),
+        ("  - {from: 差旅费, to: 会议费, amount: 0.005, approved_on: 2025-05-10}\n", 6, "精确到分"),
+        ("  - {from: 差旅费, to: 会议费, amount: 100000000000000000000000000, approved_on: 2025-05-10}\n", 6, "过大"),
     ],
 )
 def test_bad_budget_adjustments_name_the_line(tmp_path: Path, pack, moves, line, fragment) -> None:

@@ -13,14 +13,38 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any, Literal, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, computed_field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, computed_field
 
 from .citations import citation_text
-from .values import format_money
+from .values import format_money, sub_cent, to_decimal, whole_cents
 
 Money = Annotated[Decimal, PlainSerializer(format_money, return_type=str, when_used="json")]
 #: a non-money decimal (days, hours, a rate), written in JSON as its exact decimal text
 DecimalText = Annotated[Decimal, PlainSerializer(str, return_type=str, when_used="json")]
+
+
+def _input_amount(value: Any) -> Decimal:
+    """Money coming in (an entry's amount, a budget): Decimal, int or ledger text, exact to the cent, under the cap.
+
+    A float is refused rather than converted: ``88.1`` is not exactly 88.10 in binary.
+    """
+    amount = to_decimal(value)
+    if not whole_cents(amount):
+        raise ValueError(sub_cent(value))
+    return amount
+
+
+def _no_float(value: Any) -> Any:
+    if isinstance(value, float):
+        raise ValueError(f"不能是浮点数（{value!r}）：请用 Decimal、整数或字符串")
+    return value
+
+
+#: money accepted from outside (see :data:`~qianqi_rules.values.MAX_AMOUNT`); results use :data:`Money`
+InputMoney = Annotated[Decimal, BeforeValidator(_input_amount),
+                       PlainSerializer(format_money, return_type=str, when_used="json")]
+#: days or hours given to an entry: exact, never float
+InputDecimal = Annotated[Decimal, BeforeValidator(_no_float), PlainSerializer(str, return_type=str, when_used="json")]
 Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
 
@@ -55,20 +79,20 @@ class Entry(_Frozen):
     entry_id: str
     date: dt.date
     category: str
-    amount: Money
+    amount: InputMoney
     description: str | None = None
     payee: str | None = None
     voucher_no: str | None = None
     invoice_no: str | None = None
     project_code: str | None = None
     persons: int | None = None
-    days: DecimalText | None = None
+    days: InputDecimal | None = None
     title: str | None = None
     consult_mode: str | None = None
     conference_class: str | None = None
     training_class: str | None = None
     city: str | None = None
-    hours: DecimalText | None = None
+    hours: InputDecimal | None = None
 
 
 class EntryRecord(NamedTuple):
@@ -127,7 +151,7 @@ class BudgetAdjustment(_Frozen):
 
     from_category: str
     to_category: str
-    amount: Money
+    amount: InputMoney
     approved_on: dt.date
     reference: str = ""
 
@@ -146,7 +170,7 @@ class Project(_Frozen):
     grantee: str
     period_start: dt.date
     period_end: dt.date
-    budget: dict[str, Money] | None = None
+    budget: dict[str, InputMoney] | None = None
     budget_adjustments: tuple[BudgetAdjustment, ...] = ()
     staff: tuple[str, ...] | None = None
     fiscal_funded: tuple[str, ...] | None = None

@@ -16,7 +16,10 @@ from typing import Any
 
 from .ledger.rows import RawRow
 from .models import LEDGER_FIELDS, OPTIONAL_FIELDS, Entry, EntryRecord, InputError
-from .values import clean_code, clean_invoice, normalise_text, parse_amount, parse_count, parse_quantity, to_date, to_decimal
+from .values import (
+    MAX_AMOUNT, clean_code, clean_invoice, normalise_text, parse_amount, parse_count, parse_quantity, sub_cent, to_date,
+    to_decimal, whole_cents,
+)
 
 #: code columns and how each is cleaned (codes compare without spaces, case and placeholders)
 _CODE_FIELDS: dict[str, Callable[[str], str]] = {
@@ -114,12 +117,18 @@ def _build(
         for field, sign in (("amount", 1), ("credit", -1)):
             if _is_empty(values.get(field)):
                 continue
+            what = "金额" if field == "amount" else "贷方金额"
             try:
-                total += sign * to_decimal(values[field], "金额" if field == "amount" else "贷方金额")
+                value = to_decimal(values[field], what)
             except ValueError as exc:
                 fail(field, "bad-amount", str(exc))
                 total = None  # type: ignore[assignment]
                 break
+            if not whole_cents(value):  # 1.005 six times would be recovered as 6.03, shown as 6 × 1.01
+                fail(field, "sub-cent-amount", sub_cent(values[field], what))
+                total = None  # type: ignore[assignment]
+                break
+            total += sign * value
         amount = total
 
     optional: dict[str, Any] = {}
@@ -265,9 +274,17 @@ _GROUPED_AMOUNT = re.compile(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 
 
 def _fast_amount(text: str) -> Decimal:
-    """``1234.50`` and ``1,234.50`` straight to Decimal; anything else through :func:`parse_amount`."""
+    """``1234.50`` and ``1,234.50`` straight to Decimal; anything else through :func:`parse_amount`.
+
+    An amount the slow path refuses (over :data:`MAX_AMOUNT`, or finer than a cent) raises, so the
+    row goes through :func:`normalise_row`, which says what is wrong.
+    """
     if _PLAIN_AMOUNT.fullmatch(text):
-        return Decimal(text)
-    if _GROUPED_AMOUNT.fullmatch(text):
-        return Decimal(text.replace(",", ""))
-    return parse_amount(text)
+        value = Decimal(text)
+    elif _GROUPED_AMOUNT.fullmatch(text):
+        value = Decimal(text.replace(",", ""))
+    else:
+        value = parse_amount(text)
+    if abs(value) >= MAX_AMOUNT or not whole_cents(value):
+        raise ValueError(text)
+    return value

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import ProjectFileError
 from .ledger.headers import COLUMN_FIELDS
 from .models import BudgetAdjustment, Project
-from .values import clean_code, normalise_name, normalise_text, to_date, to_decimal
+from .values import clean_code, normalise_name, normalise_text, roster_key, sub_cent, to_date, to_decimal, whole_cents
 from .yamlsafe import PathKey, YamlDocument, load_document
 
 if TYPE_CHECKING:  # the pack imports this module; only the type is needed here
@@ -107,6 +107,8 @@ def project_from_document(doc: YamlDocument, categories: CategoryTable, base: Pa
                 amount = to_decimal(str(value) if isinstance(value, float) else value, f"科目 {key} 的预算")
             except ValueError as exc:
                 raise fail(("budget", key), str(exc)) from None
+            if not whole_cents(amount):
+                raise fail(("budget", key), sub_cent(value, f"科目 {key} 的预算"))
             if amount < 0:
                 raise fail(("budget", key), f"科目 {key} 的预算不能为负数")
             budget[canonical] = amount
@@ -145,6 +147,8 @@ def project_from_document(doc: YamlDocument, categories: CategoryTable, base: Pa
                 approved_on = to_date(move["approved_on"])
             except ValueError as exc:
                 raise fail(where, f"第 {i + 1} 项预算调整: {exc}") from None
+            if not whole_cents(amount):
+                raise fail(where + ("amount",), f"第 {i + 1} 项预算调整: {sub_cent(move['amount'], '调整金额')}")
             if amount <= 0:
                 raise fail(where + ("amount",), "调整金额应大于 0")
             running[ends[0]] = running.get(ends[0], Decimal(0)) - amount
@@ -166,6 +170,9 @@ def project_from_document(doc: YamlDocument, categories: CategoryTable, base: Pa
         for i, item in enumerate(value):
             if not isinstance(item, str) or not item.strip():
                 raise fail((key, i), f"{key} 的第 {i + 1} 项应是姓名文字")
+            if not any(ch.isalpha() for ch in roster_key(item)):
+                # "." or "·" alone matches as "", which every description contains; "-" is in most of them
+                raise fail((key, i), f"{key} 的第 {i + 1} 项“{item.strip()}”不是姓名：去掉空格和间隔号后没有文字")
             names.append(normalise_name(item))
         return tuple(names)
 

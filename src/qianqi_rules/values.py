@@ -20,7 +20,11 @@ _AMOUNT = re.compile(
     re.IGNORECASE,
 )
 _GROUPED = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
-_MAX_AMOUNT = Decimal("1e15")
+#: The cap on every amount accepted, wherever it comes in: a ledger cell (both readers and the fast
+#: path), a mapping or model handed over in Python, a budget or budget adjustment in the project file.
+#: A quadrillion yuan is far beyond any project, and far below what two-place money in Decimal's
+#: 28 digits can add up without error (1e26 raised InvalidOperation deep inside the report).
+MAX_AMOUNT = Decimal("1e15")
 
 
 def parse_amount(text: str) -> Decimal:
@@ -44,22 +48,39 @@ def parse_amount(text: str) -> Decimal:
             raise ValueError(f"无法识别的金额“{text.strip()}”（千分位逗号位置不对）")
         number = number.replace(",", "")
     value = Decimal(number)
-    if value >= _MAX_AMOUNT:
-        raise ValueError(f"金额“{text.strip()}”过大")
+    if value >= MAX_AMOUNT:
+        raise ValueError(too_large(text.strip()))
     if negative or "-" in (m["sign1"], m["sign2"]):
         value = -value
     return value
 
 
+def too_large(shown: object, what: str = "金额") -> str:
+    return f"{what}“{shown}”过大（不能达到 {MAX_AMOUNT:,.0f} 元）"
+
+
+def whole_cents(value: Decimal) -> bool:
+    """Whether an amount is exact to the cent (``1.00``, ``1.000`` and ``1`` are; ``1.005`` is not)."""
+    return value == value.quantize(CENT)
+
+
+def sub_cent(shown: object, what: str = "金额") -> str:
+    return f"{what}精确到分：“{shown}”有不足一分的部分（金额最多两位小数），请核对后改正"
+
+
 def to_decimal(value: object, what: str = "金额") -> Decimal:
-    """Accept Decimal, int or a string in any ledger format; refuse float (inexact)."""
+    """Accept Decimal, int or a string in any ledger format; refuse float (inexact) and amounts over :data:`MAX_AMOUNT`."""
     if isinstance(value, bool):
         raise ValueError(f"{what}不能是真/假值")
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise ValueError(f"{what}必须是有限的数")
+        if abs(value) >= MAX_AMOUNT:
+            raise ValueError(too_large(value, what))
         return value
     if isinstance(value, int):
+        if abs(value) >= MAX_AMOUNT:
+            raise ValueError(too_large(value, what))
         return Decimal(value)
     if isinstance(value, float):
         raise ValueError(f"{what}不能是浮点数（{value!r}）：请用 Decimal 或字符串以保证金额精确")
@@ -142,6 +163,15 @@ def name_key(value: str) -> str:
     name = _NAME_DOTS.sub("·", normalise_name(value)).casefold()
     key = _BRACKETED.sub("", name)
     return key or name
+
+
+def roster_key(value: str) -> str:
+    """The key a roster name is matched on inside payees and descriptions: :func:`name_key` without dots.
+
+    ``阿依古丽·买买提`` is found in ``阿依古丽买买提``; a name of dots alone (``.``, ``·``) has an empty key,
+    which every text contains, so the project file refuses it.
+    """
+    return name_key(value).replace("·", "")
 
 
 #: what clerks write in a code column when there is no code: no invoice, no project code

@@ -123,3 +123,38 @@ def test_row_order_is_file_then_row_then_arrival(cells, rnd: random.Random) -> N
     rnd.shuffle(ordinals)
     expected = sorted(ordinals, key=lambda o: (table.files[o], table.rows[o], o))
     assert in_row_order(ordinals, table) == expected
+
+
+# --- every total is the sum of its parts (amounts are exact to the cent) ---------------------
+
+#: (category, description): each fires at most one rule that recovers money, so no row is claimed twice
+ONE_CLAIM = [("其他费用", "员工生日蛋糕"), ("其他费用", "合同违约金"), ("其他费用", "单位管理费"),
+             ("其他费用", "购买台式电脑"), ("其他费用", "样品快递费"), ("会议费", "研讨会场地费"),
+             ("差旅费", "赴天津调研高铁票"), ("其他费用", "为其他课题购买耗材")]
+claimed = st.builds(
+    lambda kind, amount, day, payee: {"date": day, "category": kind[0], "description": kind[1], "payee": payee,
+                                      "amount": amount, "project_code": "BJKX-QQ-T01"},
+    st.sampled_from(ONE_CLAIM),
+    st.integers(min_value=-99_999, max_value=99_999).filter(bool).map(lambda c: Decimal(c).scaleb(-2)),
+    st.dates(min_value=dt.date(2025, 1, 1), max_value=dt.date(2025, 12, 31)),
+    st.sampled_from(["赵六", "钱七"]),
+)
+
+
+@given(st.lists(claimed, max_size=25))
+def test_every_total_is_the_sum_of_its_parts(entries) -> None:
+    import json
+
+    report = check_entries(entries, PROJECT, PACK)
+    active = [v for v in report.violations if v.waiver is None and not v.reversed_by and v.severity == "error"]
+    assert report.summary.clawback_total == sum((v.clawback or Decimal(0) for v in active), Decimal(0))
+    assert report.summary.clawback_total == sum((line.amount for line in report.clawback), Decimal(0))
+    assert report.summary.clawback_total == sum((line.flagged for line in report.budget), Decimal(0))
+    assert report.summary.spent_total == sum((e["amount"] for e in entries), Decimal(0))
+    assert report.summary.spent_total == sum((line.spent for line in report.budget), Decimal(0))
+    # and as printed, two places each: six findings of 1.01 add up to 6.06, never 6.03
+    data = json.loads(report.to_json())
+    shown = [Decimal(v["clawback"]) for v in data["violations"]
+             if v["severity"] == "error" and v.get("clawback") is not None and not v.get("waiver") and not v.get("reversed_by")]
+    assert sum(shown, Decimal(0)) == Decimal(data["summary"]["clawback_total"])
+    assert sum((Decimal(b["spent"]) for b in data["budget"]), Decimal(0)) == Decimal(data["summary"]["spent_total"])

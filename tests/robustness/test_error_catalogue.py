@@ -220,6 +220,8 @@ TRIGGERS: dict[str, Callable[..., set[str]]] = {
     "missing-category": lambda tmp, pack, project, **_: input_codes(tmp, [HEAD, ["2025-02-03", "", "x", "", "1"]], pack, project),
     "missing-amount": lambda tmp, pack, project, **_: input_codes(tmp, [HEAD, ["2025-02-03", "会议费", "x", "", ""]], pack, project),
     "bad-amount": lambda tmp, pack, project, **_: input_codes(tmp, [HEAD, ["2025-02-03", "会议费", "x", "", "n/a"]], pack, project),
+    "sub-cent-amount": lambda tmp, pack, project, **_: input_codes(
+        tmp, [HEAD, ["2025-02-03", "会议费", "x", "", "1.005"]], pack, project),
     "bad-number": lambda tmp, pack, project, **_: input_codes(tmp, [HEAD, ["2025-02-03", "会议费", "x", "三人", "1"]], pack, project),
     "cell-too-long": lambda tmp, pack, project, **_: input_codes(
         tmp, [HEAD, ["2025-02-03", "会议费", "x" * 5000, "", "1"]], pack, project),

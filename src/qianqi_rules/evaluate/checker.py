@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -58,7 +59,7 @@ from .findings import (
 )
 from .plan import RulePlan
 from .reversals import Reversal, Undoing, pair_reversals
-from .state import ZERO, EntryTable, GroupTable, KeyTable
+from .state import ZERO, EntryTable, GroupTable, KeyTable, Table, TableView
 
 
 @dataclass
@@ -68,6 +69,34 @@ class _Outcome:
     problems: list[WaiverProblem]
     clawback_lines: list[ClawbackLine]
     budget_lines: list[BudgetLine]
+
+
+@dataclass
+class _Read:
+    """An entry with what judging it needs that does not depend on the recorded state."""
+
+    item: Entry | EntryRecord
+    ctx: dict[str, Any]
+    matched: Mapping[str, tuple[str, ...]]
+    groups: list[tuple[Rule, str]]
+    keys: list[tuple[Rule, str]]
+
+
+@dataclass
+class _Snapshot:
+    """The recorded state a claim is judged against, noted under the lock; the lists are copies."""
+
+    length: int  # entries recorded: the claim's ordinal
+    earlier: list[tuple[Rule, str, list[int]]]  # (duplicate rule, key, ordinals recorded under it)
+    groups: list[tuple[Rule, str, Decimal, list[int]]]  # (aggregate rule, key, total, ordinals)
+    entries: list[Entry | EntryRecord] | None  # the checker's containers, which only grow
+    held: Mapping[int, Entry | EntryRecord]
+
+    def lookup(self, ordinals: Sequence[int]) -> dict[int, Entry | EntryRecord]:
+        found = {o: self.held[o] for o in ordinals if o < self.length and o in self.held}
+        if self.entries is not None:
+            found.update({o: self.entries[o] for o in ordinals if o < self.length})
+        return found
 
 
 @dataclass
@@ -133,6 +162,19 @@ class Checker:
     current date).  With ``retain_entries=False`` the checker keeps only the
     entries its findings need; the caller then passes a ``lookup`` to
     :meth:`report` for the few it must fetch again (a streaming file check does).
+
+    Thread safety: one checker may be shared by several threads.  :meth:`add`,
+    :meth:`check` with ``commit=True``, :meth:`merge`, :meth:`report`,
+    :meth:`findings` and :meth:`state` take the checker's lock, so entries are
+    recorded one at a time and a committed claim is judged against exactly the
+    entries recorded before it.  A preview (``commit=False``) takes the lock
+    only to note what was recorded so far (how many entries, the ordinals of
+    its invoice and the totals of its groups), judges the claim against that
+    snapshot outside the lock and never writes to the checker: previews run
+    alongside commits and each other, and whatever they interleave with, the
+    report holds exactly the committed entries, with the findings a sequential
+    run of them would give.  :meth:`state` returns the checker's own containers,
+    so take it when no thread is recording any more (a finished part of a ledger).
     """
 
     def __init__(
@@ -167,6 +209,7 @@ class Checker:
         self._payments: dict[tuple[str, str], int] = {}  # (category, payee as written) -> positive entries
         #: the ledger files being checked as one (empty: one file, or entries from Python)
         self.sources: list[str] = []
+        self._lock = threading.RLock()  # held while recording, merging and reporting
 
     # ------------------------------------------------------------------ evaluating one entry
     def _item(self, entry: Entry | EntryRecord | Mapping[str, Any]) -> Entry | EntryRecord:
@@ -180,11 +223,30 @@ class Checker:
         return result
 
     # ------------------------------------------------------------------ recording entries
+    def _read(self, item: Entry | EntryRecord) -> _Read:
+        """What judging ``item`` needs that does not depend on the recorded state."""
+        ctx, matched = self.context.build(item)
+        groups, keys = self.judge.memberships(item, ctx)
+        return _Read(item, ctx, matched, groups, keys)
+
     def add(self, entry: Entry | EntryRecord | Mapping[str, Any]) -> None:
         """Record an entry (a model or a mapping) as part of the project's spending."""
-        item = self._item(entry)
-        ctx, matched = self.context.build(item)
-        ordinal = self.table.append(item.row, item.date, item.amount, category=ctx["category"])
+        read = self._read(self._item(entry))
+        with self._lock:
+            self._record(read)
+
+    def _record(self, read: _Read) -> None:
+        """Record a read entry; the caller holds the lock.
+
+        The entry is judged before anything is written, so a rule failing on it
+        (:class:`RuleRuntimeError`) leaves the state as it was.
+        """
+        item, ctx = read.item, read.ctx
+        ordinal = len(self.table)
+        gaps: dict[tuple[str, str], list[int]] = {}
+        findings = (self.judge.findings(item, ordinal, ctx, read.matched, gaps)
+                    if self.plan.entry_rules or self.plan.standard_rules else [])
+        self.table.append(item.row, item.date, item.amount, category=ctx["category"])
         self._spent += item.amount
         self._spent_by[ctx["category"]] = self._spent_by.get(ctx["category"], ZERO) + item.amount
         if item.amount > 0:
@@ -197,52 +259,63 @@ class Checker:
             ))
         if self._entries is not None:
             self._entries.append(item)
-        if self.plan.entry_rules or self.plan.standard_rules:
-            self._findings.extend(self.judge.findings(item, ordinal, ctx, matched, self._gaps))
-        groups, keys = self.judge.memberships(item, ctx)
-        for rule, key in groups:
+        self._findings.extend(findings)
+        for gap, ordinals in gaps.items():
+            self._gaps.setdefault(gap, []).extend(ordinals)
+        for rule, key in read.groups:
             self._groups[rule.id].add(key, ordinal, item.amount)
-        for rule, key in keys:
-            earlier = self._keys[rule.id].add(key, ordinal)
-            if earlier is not None and self._entries is None:
+        for rule, key in read.keys:
+            if self._keys[rule.id].add(key, ordinal) and self._entries is None:
                 self._held[ordinal] = item
 
     def check(self, entry: Entry | EntryRecord | Mapping[str, Any], *, commit: bool = True) -> list[Violation]:
         """The findings a new claim causes against everything recorded before it.
 
-        With ``commit=False`` the claim is only previewed (state unchanged), so a
-        platform can decide before paying; with ``commit=True`` it is recorded.
+        With ``commit=False`` the claim is only previewed: nothing is written, so a
+        platform can decide before paying (and previews may run in other threads
+        while claims are recorded); with ``commit=True`` it is recorded.
         """
-        item = self._item(entry)
-        ctx, matched = self.context.build(item)
-        ordinal = self.table.append(item.row, item.date, item.amount, category=ctx["category"])
-        try:
-            findings = self.judge.findings(item, ordinal, ctx, matched)
-            held = {ordinal: item}
-            groups, keys = self.judge.memberships(item, ctx)
-            for rule, key in keys:
-                earlier = self._keys[rule.id].get(key)
-                if earlier:
-                    findings.append(self._duplicate_finding(rule, key, earlier + [ordinal], held))
-            for rule, key in groups:
-                group = self._groups[rule.id].groups.get(key)
-                total = (group.total if group else ZERO) + item.amount
-                ordinals = (list(group.ordinals) if group else []) + [ordinal]
-                found = self._aggregate_finding(rule, key, total, ordinals, recovered=ZERO)
-                if found is not None:
-                    if found.pooled_claim is not None:
-                        found.pooled_claim = min(found.pooled_claim, max(item.amount, ZERO))
-                    findings.append(found)
-            violations = to_violations(findings, self.table, self._lookup_entries, self.sources)
-        finally:
-            self.table.truncate(ordinal)
-        if commit:
-            self.add(item)
-        return sorted(violations, key=order)
+        read = self._read(self._item(entry))
+        if not commit:
+            with self._lock:
+                snapshot = self._snapshot(read)
+            return self._judge_claim(read, snapshot)
+        with self._lock:
+            violations = self._judge_claim(read, self._snapshot(read))
+            self._record(read)
+        return violations
+
+    def _snapshot(self, read: _Read) -> _Snapshot:
+        """What a claim is judged against: the recorded state its keys and groups see; the caller holds the lock."""
+        earlier = [(rule, key, self._keys[rule.id].get(key)) for rule, key in read.keys]
+        groups = []
+        for rule, key in read.groups:
+            group = self._groups[rule.id].groups.get(key)
+            groups.append((rule, key, group.total if group else ZERO, list(group.ordinals) if group else []))
+        return _Snapshot(len(self.table), earlier, groups, self._entries, self._held)
+
+    def _judge_claim(self, read: _Read, snapshot: _Snapshot) -> list[Violation]:
+        """The findings of a claim placed after the entries of ``snapshot``; reads the checker, never writes it."""
+        item, ctx = read.item, read.ctx
+        ordinal = snapshot.length
+        table = TableView(self.table, ordinal, item.row, item.date, item.amount, category=ctx["category"])
+        findings = self.judge.findings(item, ordinal, ctx, read.matched)
+        held = {ordinal: item}
+        for rule, key, earlier in snapshot.earlier:
+            if earlier:
+                findings.append(self._duplicate_finding(rule, key, earlier + [ordinal], held, table))
+        for rule, key, total, ordinals in snapshot.groups:
+            found = self._aggregate_finding(rule, key, total + item.amount, ordinals + [ordinal], ZERO, table)
+            if found is not None:
+                if found.pooled_claim is not None:
+                    found.pooled_claim = min(found.pooled_claim, max(item.amount, ZERO))
+                findings.append(found)
+        return sorted(to_violations(findings, table, snapshot.lookup, self.sources), key=order)
 
     # ------------------------------------------------------------------ totals and repeats
-    def _duplicate_finding(self, rule: Rule, key: str, ordinals: list[int], held: Mapping[int, Entry | EntryRecord]) -> Finding:
-        table = self.table
+    def _duplicate_finding(
+        self, rule: Rule, key: str, ordinals: list[int], held: Mapping[int, Entry | EntryRecord], table: Table
+    ) -> Finding:
         ordered = sorted(ordinals, key=table.order_key)
         first, repeats = ordered[0], ordered[1:]
         repeat_total = sum((table.amount(o) for o in repeats), ZERO)
@@ -268,7 +341,7 @@ class Checker:
         return Finding(rule, tuple(ordered), render(rule.message, values), repeat_total, claims, evidence, entries)
 
     def _aggregate_finding(
-        self, rule: Rule, key: str, total: Decimal, ordinals: Sequence[int], recovered: Decimal
+        self, rule: Rule, key: str, total: Decimal, ordinals: Sequence[int], recovered: Decimal, table: Table
     ) -> Finding | None:
         ctx = {"key": key, "total": total, "count": Decimal(len(ordinals)), "project": self.context.project}
         limit = run(rule, rule.limit, ctx, None) if rule.limit is not None else None
@@ -284,7 +357,7 @@ class Checker:
             pooled = max(ZERO, total - recovered - limit)
         elif rule.clawback == "amount":
             pooled = max(ZERO, total - recovered)
-        rows = sorted(self.table.rows[o] for o in ordinals)
+        rows = sorted(table.rows[o] for o in ordinals)
         values = {
             "key": key,
             "total": format_money_cn(total),
@@ -306,47 +379,49 @@ class Checker:
     # ------------------------------------------------------------------ merging and reporting
     def state(self) -> CheckerState:
         """Everything this checker has recorded, picklable: to merge into a checker in another process."""
-        return CheckerState(
-            table=self.table,
-            findings=[f.to_wire() for f in self._findings],
-            groups=self._groups,
-            keys=self._keys,
-            held=self._held,
-            entries=self._entries,
-            spent=self._spent,
-            spent_by=self._spent_by,
-            gaps=self._gaps,
-            reversals=self._reversals,
-            payments=self._payments,
-        )
+        with self._lock:
+            return CheckerState(
+                table=self.table,
+                findings=[f.to_wire() for f in self._findings],
+                groups=self._groups,
+                keys=self._keys,
+                held=self._held,
+                entries=self._entries,
+                spent=self._spent,
+                spent_by=self._spent_by,
+                gaps=self._gaps,
+                reversals=self._reversals,
+                payments=self._payments,
+            )
 
     def merge(self, other: Checker | CheckerState, *, file: int | None = None) -> None:
         """Add another checker's state (same project and pack): another part of the same ledger.
 
         ``file`` is the index, in :attr:`sources`, of the ledger file the other state came from.
         """
-        state = other.state() if isinstance(other, Checker) else other
-        offset = self.table.extend(state.table, file)
-        self._spent += state.spent
-        for category, amount in state.spent_by.items():
-            self._spent_by[category] = self._spent_by.get(category, ZERO) + amount
-        if self._entries is not None:
-            if state.entries is None:
-                self._entries = None
-            else:
-                self._entries.extend(state.entries)
-        self._held.update({o + offset: e for o, e in state.held.items()})
-        rules = {rule.id: rule for rule in self.pack.rules}
-        self._findings.extend(Finding.from_wire(w, rules, offset) for w in state.findings)
-        for key, ordinals in state.gaps.items():
-            self._gaps.setdefault(key, []).extend(o + offset for o in ordinals)
-        self._reversals.extend(r.moved(offset) for r in state.reversals)
-        for who, count in state.payments.items():
-            self._payments[who] = self._payments.get(who, 0) + count
-        for rule_id, groups in state.groups.items():
-            self._groups.setdefault(rule_id, GroupTable()).merge(groups, offset)
-        for rule_id, keys in state.keys.items():
-            self._keys.setdefault(rule_id, KeyTable()).merge(keys, offset)
+        with self._lock:
+            state = other.state() if isinstance(other, Checker) else other
+            offset = self.table.extend(state.table, file)
+            self._spent += state.spent
+            for category, amount in state.spent_by.items():
+                self._spent_by[category] = self._spent_by.get(category, ZERO) + amount
+            if self._entries is not None:
+                if state.entries is None:
+                    self._entries = None
+                else:
+                    self._entries.extend(state.entries)
+            self._held.update({o + offset: e for o, e in state.held.items()})
+            rules = {rule.id: rule for rule in self.pack.rules}
+            self._findings.extend(Finding.from_wire(w, rules, offset) for w in state.findings)
+            for key, ordinals in state.gaps.items():
+                self._gaps.setdefault(key, []).extend(o + offset for o in ordinals)
+            self._reversals.extend(r.moved(offset) for r in state.reversals)
+            for who, count in state.payments.items():
+                self._payments[who] = self._payments.get(who, 0) + count
+            for rule_id, groups in state.groups.items():
+                self._groups.setdefault(rule_id, GroupTable()).merge(groups, offset)
+            for rule_id, keys in state.keys.items():
+                self._keys.setdefault(rule_id, KeyTable()).merge(keys, offset)
 
     def _lookup_entries(self, ordinals: Sequence[int]) -> dict[int, Entry | EntryRecord]:
         found = {o: self._held[o] for o in ordinals if o in self._held}
@@ -372,7 +447,7 @@ class Checker:
             # a booking reversed in full is not a use of its invoice
             kept = [o for o in ordinals if o not in undone or not undone[o].full]
             if len(kept) > 1:
-                findings.append(self._duplicate_finding(rule, key, kept, self._held))
+                findings.append(self._duplicate_finding(rule, key, kept, self._held, self.table))
         used: set[int] = set()
         violations = to_violations(findings, self.table, fetch, self.sources)
         if undone:
@@ -387,7 +462,7 @@ class Checker:
         for rule in self.plan.aggregate_rules:
             for key, group in self._groups[rule.id].groups.items():
                 recovered = sum((claims.get(o, ZERO) for o in group.ordinals), ZERO)
-                found = self._aggregate_finding(rule, key, group.total, group.ordinals, recovered)
+                found = self._aggregate_finding(rule, key, group.total, group.ordinals, recovered, self.table)
                 if found is not None:
                     totals.append(found)
         total_violations = waive(to_violations(totals, self.table, None, self.sources), self.waivers, self.today, used)
@@ -447,7 +522,8 @@ class Checker:
 
     def findings(self, lookup: EntryLookup | None = None) -> list[Violation]:
         """All findings over the recorded entries, in a stable order."""
-        return self._outcome(lookup).violations
+        with self._lock:
+            return self._outcome(lookup).violations
 
     def report(
         self,
@@ -458,47 +534,48 @@ class Checker:
         inputs: Sequence[InputSummary] = (),
     ) -> Report:
         """The report over everything recorded; ``input`` describes the source (a file, or entries)."""
-        outcome = self._outcome(lookup)
-        violations = outcome.violations
-        errors = list(input_errors)
-        if input is None:
-            rejected = len({e.row for e in errors})
-            input = InputSummary(
-                rows_total=len(self.table) + rejected,
-                rows_checked=len(self.table),
-                rows_rejected=rejected,
-                rows_skipped=0,
+        with self._lock:
+            outcome = self._outcome(lookup)
+            violations = outcome.violations
+            errors = list(input_errors)
+            if input is None:
+                rejected = len({e.row for e in errors})
+                input = InputSummary(
+                    rows_total=len(self.table) + rejected,
+                    rows_checked=len(self.table),
+                    rows_rejected=rejected,
+                    rows_skipped=0,
+                )
+            active = [v for v in violations if v.waiver is None and not v.reversed_by]
+            counts = {s: sum(1 for v in active if v.severity == s) for s in SEVERITY_RANK}
+            return Report(
+                input=input,
+                inputs=list(inputs),
+                project=ProjectRef(code=self.project.code, name=self.project.name, grantee=self.project.grantee),
+                pack=PackRef(
+                    name=self.pack.name,
+                    version=self.pack.version,
+                    rules=len(self.pack.active_rules),
+                    sha256=self.pack.sha256,
+                    layers=[
+                        PackLayerRef(name=layer.name, version=layer.version, path=layer.path, sha256=layer.sha256)
+                        for layer in self.pack.layers
+                    ],
+                ),
+                violations=violations,
+                input_errors=sorted(errors, key=lambda e: (e.file or "", e.row, e.column or "")),
+                rules_not_run=self.not_run,
+                standards_unchecked=self._standard_gaps(),
+                waiver_problems=outcome.problems,
+                budget=outcome.budget_lines,
+                clawback=outcome.clawback_lines,
+                summary=Summary(
+                    errors=counts["error"],
+                    warnings=counts["warning"],
+                    infos=counts["info"],
+                    waived=sum(1 for v in violations if v.waiver is not None),
+                    reversed=sum(1 for v in violations if v.reversed_by and v.waiver is None),
+                    clawback_total=outcome.clawback,
+                    spent_total=self._spent,
+                ),
             )
-        active = [v for v in violations if v.waiver is None and not v.reversed_by]
-        counts = {s: sum(1 for v in active if v.severity == s) for s in SEVERITY_RANK}
-        return Report(
-            input=input,
-            inputs=list(inputs),
-            project=ProjectRef(code=self.project.code, name=self.project.name, grantee=self.project.grantee),
-            pack=PackRef(
-                name=self.pack.name,
-                version=self.pack.version,
-                rules=len(self.pack.active_rules),
-                sha256=self.pack.sha256,
-                layers=[
-                    PackLayerRef(name=layer.name, version=layer.version, path=layer.path, sha256=layer.sha256)
-                    for layer in self.pack.layers
-                ],
-            ),
-            violations=violations,
-            input_errors=sorted(errors, key=lambda e: (e.file or "", e.row, e.column or "")),
-            rules_not_run=self.not_run,
-            standards_unchecked=self._standard_gaps(),
-            waiver_problems=outcome.problems,
-            budget=outcome.budget_lines,
-            clawback=outcome.clawback_lines,
-            summary=Summary(
-                errors=counts["error"],
-                warnings=counts["warning"],
-                infos=counts["info"],
-                waived=sum(1 for v in violations if v.waiver is not None),
-                reversed=sum(1 for v in violations if v.reversed_by and v.waiver is None),
-                clawback_total=outcome.clawback,
-                spent_total=self._spent,
-            ),
-        )

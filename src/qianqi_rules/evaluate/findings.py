@@ -20,7 +20,7 @@ from ..models import BudgetLine, Citation, ClawbackLine, Entry, EntryRecord, Vio
 from ..rules.pack import Rule
 from ..values import format_money
 from ..waivers import Waiver
-from .state import ZERO, EntryTable
+from .state import ZERO, EntryTable, Table
 
 SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 
@@ -75,7 +75,7 @@ def order(v: Violation) -> tuple[Any, ...]:
 
 
 def to_violations(
-    findings: Sequence[Finding], table: EntryTable, lookup: EntryLookup | None, sources: Sequence[str] = ()
+    findings: Sequence[Finding], table: Table, lookup: EntryLookup | None, sources: Sequence[str] = ()
 ) -> list[Violation]:
     """Violations for ``findings``, fetching (in one go) the entries they do not hold.
 
@@ -124,7 +124,7 @@ def to_violations(
     return out
 
 
-def in_row_order(ordinals: Iterable[int], table: EntryTable) -> list[int]:
+def in_row_order(ordinals: Iterable[int], table: Table) -> list[int]:
     """Ordinals by file, then row, then the order they were added.
 
     A budget group can hold every row of a category; sorting by one integer

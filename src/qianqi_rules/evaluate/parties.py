@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from ..models import Project
-from ..values import name_key, normalise_name
+from ..values import name_key, normalise_name, roster_key
 
 #: ``等2人``, ``等三人``, ``等人`` after the first name of a group payment
 _GROUP = re.compile(r"等(?:\d{1,3}|[一二两三四五六七八九十]{1,3})?[人位名]$")
@@ -91,8 +91,9 @@ class ProjectParties:
     """Answers "who is this payee?" for one project; cached by the payee as written."""
 
     def __init__(self, project: Project) -> None:
-        self._staff = {_DOTS.sub("", name_key(n)) for n in project.staff or ()}
-        self._fiscal = {_DOTS.sub("", name_key(n)) for n in project.fiscal_funded or ()}
+        # an empty key is in every text: the project file refuses such names, a Project built in Python may not
+        self._staff = {roster_key(n) for n in project.staff or ()} - {""}
+        self._fiscal = {roster_key(n) for n in project.fiscal_funded or ()} - {""}
         self._grantee = name_key(project.grantee)
         self._core = company_core(project.grantee)
         self._cache: dict[str, Parties] = {}

@@ -68,16 +68,6 @@ class EntryTable:
         """Earliest date first, then file, then row, then the order entries were added."""
         return (self.dates[ordinal], self.files[ordinal], self.rows[ordinal], ordinal)
 
-    def truncate(self, length: int) -> None:
-        """Forget the entries from ordinal ``length`` on (a previewed claim that was not recorded)."""
-        del self.rows[length:]
-        del self.files[length:]
-        del self.categories[length:]
-        del self.dates[length:]
-        del self.cents[length:]
-        for ordinal in [o for o in self.exact if o >= length]:
-            del self.exact[ordinal]
-
     def extend(self, other: EntryTable, file: int | None = None) -> int:
         """Append another table (all of it from ledger ``file`` when given); returns the ordinal offset."""
         offset = len(self.rows)
@@ -90,6 +80,58 @@ class EntryTable:
         for ordinal, amount in other.exact.items():
             self.exact[ordinal + offset] = amount
         return offset
+
+
+class _Appended:
+    """A column as it stood at ``length`` values, and one more value after them."""
+
+    __slots__ = ("base", "length", "last")
+
+    def __init__(self, base: array, length: int, last: int) -> None:
+        self.base, self.length, self.last = base, length, last
+
+    def __getitem__(self, index: int) -> int:
+        if index < self.length:
+            return self.base[index]  # type: ignore[no-any-return]
+        if index == self.length:
+            return self.last
+        raise IndexError(index)
+
+    def __len__(self) -> int:
+        return self.length + 1
+
+
+class TableView:
+    """An :class:`EntryTable` as it stood at ``length`` entries, with one more entry (a previewed claim) after them.
+
+    It reads the table and never writes it.  A table only grows (entries are appended, never
+    changed or removed), so ordinals below ``length`` keep their values while other threads record
+    further entries: a preview judges against a consistent snapshot without copying the table.
+    """
+
+    def __init__(self, table: EntryTable, length: int, row: int, date: dt.date, amount: Decimal,
+                 file: int = 0, category: str = "") -> None:
+        self.table, self.length = table, length
+        self.rows = _Appended(table.rows, length, row)
+        self.dates = _Appended(table.dates, length, date.toordinal())
+        self.files = _Appended(table.files, length, file)
+        self.last_amount, self.last_category = amount, category
+
+    def __len__(self) -> int:
+        return self.length + 1
+
+    def amount(self, ordinal: int) -> Decimal:
+        return self.last_amount if ordinal == self.length else self.table.amount(ordinal)
+
+    def category(self, ordinal: int) -> str:
+        return self.last_category if ordinal == self.length else self.table.category(ordinal)
+
+    def order_key(self, ordinal: int) -> tuple[int, int, int, int]:
+        return (self.dates[ordinal], self.files[ordinal], self.rows[ordinal], ordinal)
+
+
+#: what findings read entries from: the recorded table, or a preview's view of it
+Table = EntryTable | TableView
 
 
 @dataclass
@@ -141,20 +183,23 @@ class KeyTable:
     def _text(key: str | int) -> str:
         return key if isinstance(key, str) else str(key)
 
-    def add(self, key: str, ordinal: int) -> list[int] | None:
-        """Record ``ordinal`` under ``key``; returns the ordinals seen before it, if any."""
+    def add(self, key: str, ordinal: int) -> bool:
+        """Record ``ordinal`` under ``key``; whether the key was seen before.
+
+        Amortised O(1) however often a key repeats: a repeated key's ordinals grow
+        in place and are never copied (one invoice number on every row of a
+        200,000-row ledger copied the list on every add, quadratically).
+        """
         key = self._compact(key)  # type: ignore[assignment]
         seen = self.keys.get(key)
         if seen is None:
             self.keys[key] = ordinal
-            return None
+            return False
         if isinstance(seen, int):
-            earlier = [seen]
             self.keys[key] = [seen, ordinal]
-            return earlier
-        earlier = list(seen)
-        seen.append(ordinal)
-        return earlier
+        else:
+            seen.append(ordinal)
+        return True
 
     def get(self, key: str) -> list[int]:
         seen = self.keys.get(self._compact(key))

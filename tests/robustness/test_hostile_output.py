@@ -199,3 +199,8 @@ def test_lint_messages_show_file_text_as_text(hostile_pack, capsys) -> None:
     assert not FORBIDDEN.search(err)
     assert visible(CONTROLS) in err
 
+
+def test_error_messages_on_stderr_show_file_names_as_text(tmp_path, capsys) -> None:
+    code, _, err = run(capsys, "check", str(tmp_path / f"台账{ANSI}.csv"), "--project", str(DATA / "project.yaml"))
+    assert code == 2 and "[ledger-not-found]" in err
+    assert not FORBIDDEN.search(err) and visible(ANSI) in err

@@ -156,7 +156,7 @@ def _write(text: str | bytes, output: str | None, *, json: bool = False) -> bool
             with open(output, "wb") as f:
                 f.write(text)
         else:
-            with open(output, "w", encoding="utf-8") as f:
+            with open(output, "w", encoding="utf-8", errors="backslashreplace") as f:
                 f.write(text)
     except OSError as exc:
         _say(f"qianqi-rules: {output}: 无法写入报告: {exc.strerror} [output-unwritable]")

@@ -18,6 +18,7 @@ from qianqi_rules.report.plain import plain, visible
     ("回\r车", "回\\x0d车"),
     ("制\t表\n换行", "制\t表\n换行"),
     ("\u202e反向\u2066", "\\u202e反向\\u2066"),
+    ("bad\udcff.csv", "bad\\udcff.csv"),  # a file name that is not valid UTF-8
     ("C:\\路径\\x1b", "C:\\路径\\x1b"),  # a literal backslash is left alone
     (None, ""),
 ])

@@ -11,8 +11,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 import shutil
+import sys
 from pathlib import Path
 
 import openpyxl
@@ -204,3 +206,22 @@ def test_error_messages_on_stderr_show_file_names_as_text(tmp_path, capsys) -> N
     code, _, err = run(capsys, "check", str(tmp_path / f"台账{ANSI}.csv"), "--project", str(DATA / "project.yaml"))
     assert code == 2 and "[ledger-not-found]" in err
     assert not FORBIDDEN.search(err) and visible(ANSI) in err
+
+
+@pytest.mark.skipif(sys.platform in ("win32", "darwin"), reason="file names must be able to hold any bytes")
+@pytest.mark.parametrize("fmt", ["table", "json", "csv", "xlsx"])
+def test_a_ledger_named_by_bytes_that_are_not_utf8(tmp_path, capsys, fmt) -> None:
+    """Python reads such a name as a lone surrogate, which no encoder accepts: every format used to fail."""
+    raw = os.fsencode(tmp_path) + b"/bad\xff.csv"
+    shutil.copy(REPO / "examples" / "ledger.csv", raw)
+    name = os.fsdecode(raw)
+    args = ["check", name, "--project", str(REPO / "examples" / "project.yaml"), "--format", fmt]
+    if fmt != "xlsx":
+        code, out, err = run(capsys, *args)
+        assert code == 1 and "[internal-error]" not in err, err
+        assert "bad\\udcff.csv" in out or fmt == "csv"
+        if fmt == "json":
+            assert json.loads(out)["input"]["path"] == name  # read back exactly as given
+    target = tmp_path / f"report.{fmt}"
+    code, _, err = run(capsys, *args, "--output", str(target))
+    assert code == 1 and "[internal-error]" not in err and target.stat().st_size > 0, err

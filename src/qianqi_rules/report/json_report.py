@@ -8,9 +8,16 @@ escapes change no value: a parser reads exactly the strings of the report.
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
+from pydantic_core import PydanticSerializationError
+
 from ..models import Report
 
-_CONTROLS = [0x7F, *range(0x80, 0xA0), *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x2028, 0x2029]
+#: DEL, C1, bidi controls, line separators, and lone surrogates (a file name that is not valid UTF-8)
+_CONTROLS = [0x7F, *range(0x80, 0xA0), *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x2028, 0x2029,
+             *range(0xD800, 0xE000)]
 _ESCAPES = {c: f"\\u{c:04x}" for c in _CONTROLS}
 
 
@@ -62,5 +69,16 @@ def encodable_json(text: str, encoding: str | None) -> str:
     return "".join(out)
 
 
+def json_document(model: Any) -> str:
+    """``model.to_json()``, controls escaped; also when a text holds a lone surrogate, which pydantic
+    refuses (a ledger named on the command line by bytes that are not UTF-8): it is kept as a
+    ``\\udcff`` escape, so the path reads back exactly as given."""
+    try:
+        text = model.to_json()
+    except PydanticSerializationError:
+        text = json.dumps(model.model_dump(mode="json"), ensure_ascii=False, indent=2)
+    return escape_json_controls(text)
+
+
 def render_json(report: Report, *, color: bool = False, width: int | None = None) -> str:
-    return escape_json_controls(report.to_json()) + "\n"
+    return json_document(report) + "\n"

@@ -9,8 +9,10 @@ rich) so that it is printed, not obeyed:
   as ``\\x`` and two hex digits (ESC as ``\\x1b``, NUL as ``\\x00``, BEL as
   ``\\x07``, CSI as ``\\x9b``); a CR LF pair is one line break, a lone CR is ``\\x0d``;
 - the bidirectional controls that can reorder what a line seems to say
-  (U+202A–U+202E, U+2066–U+2069) and the Unicode line and paragraph
-  separators are shown as ``\\u`` and four hex digits;
+  (U+202A–U+202E, U+2066–U+2069), the Unicode line and paragraph
+  separators and lone surrogates (what Python makes of a file name that is
+  not valid UTF-8; no encoding can write them) are shown as ``\\u`` and
+  four hex digits;
 - with ``lines=False`` (text meant to stay on one line) tab and line feed are
   shown as ``\\t`` and ``\\n`` too.
 
@@ -23,7 +25,7 @@ from __future__ import annotations
 from rich.text import Text
 
 _CONTROLS = [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0)]
-_FORMATS = [*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x2028, 0x2029]
+_FORMATS = [*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x2028, 0x2029, *range(0xD800, 0xE000)]
 
 _MULTI_LINE: dict[int, str] = {c: f"\\x{c:02x}" for c in _CONTROLS if c not in (0x09, 0x0A)}
 _MULTI_LINE.update({c: f"\\u{c:04x}" for c in _FORMATS})

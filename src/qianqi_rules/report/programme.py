@@ -26,7 +26,7 @@ from .cells import (
     safe_text,
 )
 from .csv_report import _text
-from .json_report import escape_json_controls
+from .json_report import json_document
 from .plain import plain
 
 SUMMARY_HEADERS = ["项目编号", "项目名称", "行数", "错误", "警告", "拒收", "应追回", "支出合计", "预算合计", "执行率"]
@@ -81,7 +81,7 @@ def render_programme_table(programme: ProgrammeReport, *, color: bool = False, w
 
 
 def render_programme_json(programme: ProgrammeReport, *, color: bool = False, width: int | None = None) -> str:
-    return escape_json_controls(programme.to_json()) + "\n"
+    return json_document(programme) + "\n"
 
 
 def render_programme_csv(programme: ProgrammeReport, *, color: bool = False, width: int | None = None) -> bytes:

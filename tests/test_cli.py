@@ -1,6 +1,7 @@
 """The command line: exit codes, JSON on stdout only, short messages on stderr, never a traceback."""
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -103,3 +104,62 @@ def test_installed_command_and_module_entry_point() -> None:
     assert p.returncode == 1
     assert json.loads(p.stdout)["input"]["encoding"] == "gb18030"
     assert p.stderr == ""
+
+
+@pytest.fixture
+def inputs(tmp_path: Path) -> dict[str, Path]:
+    """Copies of every kind of input a check reads, so that a failed refusal harms nothing."""
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "pack.yaml").write_text("pack: {name: office, version: '1', extends: qianqi-bundled}\n", encoding="utf-8")
+    waivers = tmp_path / "waivers.yaml"
+    waivers.write_text("waivers: []\n", encoding="utf-8")
+    return {"ledger": Path(shutil.copy(DATA / "ledger_bom.csv", tmp_path / "ledger.csv")),
+            "project": Path(shutil.copy(PROJECT, tmp_path / "project.yaml")),
+            "waivers": waivers, "rules": rules / "pack.yaml"}
+
+
+def check_args(inputs: dict[str, Path], output: Path | str, *extra: str) -> list[str]:
+    return ["check", str(inputs["ledger"]), "--project", str(inputs["project"]), "--waivers", str(inputs["waivers"]),
+            "--rules", str(inputs["rules"].parent), "--output", str(output), *extra]
+
+
+@pytest.mark.parametrize("which", ["ledger", "project", "waivers", "rules"])
+@pytest.mark.parametrize("fmt", ["table", "xlsx"])
+def test_output_naming_an_input_is_refused_before_anything_is_written(capsys, inputs, which, fmt) -> None:
+    before = {name: path.read_bytes() for name, path in inputs.items()}
+    code, out, err = run(capsys, *check_args(inputs, inputs[which], "--format", fmt))
+    assert code == 2 and out == ""
+    assert "[output-is-input]" in err and str(inputs[which]) in err and "Traceback" not in err
+    assert {name: path.read_bytes() for name, path in inputs.items()} == before
+
+
+def test_output_naming_an_input_by_another_path_is_refused(capsys, inputs, tmp_path) -> None:
+    """The same file by a relative path with ``..``, a symbolic link or a hard link."""
+    ledger = inputs["ledger"]
+    link = tmp_path / "link.csv"
+    link.symlink_to(ledger)
+    hard = tmp_path / "hard.csv"
+    os.link(ledger, hard)
+    before = ledger.read_bytes()
+    for output in (tmp_path / "rules" / ".." / "ledger.csv", link, hard):
+        code, _, err = run(capsys, *check_args(inputs, output))
+        assert code == 2 and "[output-is-input]" in err, output
+    assert ledger.read_bytes() == before
+
+
+def test_output_naming_a_programme_project_file_is_refused(capsys, inputs, tmp_path) -> None:
+    projects = tmp_path / "projects"
+    projects.mkdir()
+    target = Path(shutil.copy(inputs["project"], projects / "t01.yaml"))
+    before = target.read_bytes()
+    code, _, err = run(capsys, "check", str(inputs["ledger"]), "--projects", str(projects), "--output", str(target))
+    assert code == 2 and "[output-is-input]" in err and target.read_bytes() == before
+
+
+def test_output_next_to_the_inputs_is_written(capsys, inputs, tmp_path) -> None:
+    target = tmp_path / "报告.txt"
+    code, _, err = run(capsys, *check_args(inputs, target))
+    assert code == 1 and "报告已写入" in err and "合计" in target.read_text(encoding="utf-8")
+    code, _, err = run(capsys, *check_args(inputs, target))  # an earlier report is not an input
+    assert code == 1, err

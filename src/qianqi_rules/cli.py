@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import errno
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -25,6 +26,8 @@ from .pipeline import check_ledgers, load_project, load_rules
 from .programme import check_programme
 from .report import BINARY_FORMATS, RENDERERS, report_schema
 from .report.authoring import render_explanation, render_lint, render_rules, render_test
+from .report.json_report import encodable_json
+from .report.plain import visible
 from .report.programme import PROGRAMME_RENDERERS
 from .rules.pack import RulePack
 from .values import parse_date
@@ -36,7 +39,7 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_FAILED = 0, 1, 2
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:  # argparse exits 2 too; keep the message short
         self.print_usage(sys.stderr)
-        self.exit(EXIT_FAILED, f"{self.prog}: 参数错误: {message} [bad-arguments]\n")
+        self.exit(EXIT_FAILED, visible(f"{self.prog}: 参数错误: {message} [bad-arguments]") + "\n")
 
 
 def _date(text: str) -> dt.date:
@@ -86,38 +89,122 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _write(text: str | bytes, output: str | None) -> bool:
-    if output is None:
+class _StdoutGone(Exception):
+    """Standard output is closed (no file descriptor at all): the report cannot be delivered."""
+
+
+def _is_broken_pipe(exc: OSError) -> bool:
+    """The reader at the other end went away (``| head``); Windows reports it as EINVAL."""
+    return isinstance(exc, BrokenPipeError) or (os.name == "nt" and exc.errno == errno.EINVAL)
+
+
+def _discard_stdout() -> None:
+    """After a broken pipe: point stdout at the null device, so the flush at exit cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # not a real file (a test's buffer): nothing to protect
+        pass
+
+
+def _out(text: str | bytes, *, json: bool = False) -> None:
+    """Write to stdout.  A reader that stops reading (``| head``) ends the output quietly; the exit
+    status stays the command's.  JSON characters the stream's encoding cannot write become
+    ``\\uXXXX`` escapes, so the document stays valid; other text is written with backslash escapes."""
+    stream = sys.stdout
+    if stream is None:
+        raise _StdoutGone
+    try:
         if isinstance(text, bytes):
-            sys.stdout.buffer.write(text)
+            stream.flush()
+            stream.buffer.write(text)
         else:
-            sys.stdout.write(text)
-        sys.stdout.flush()
+            stream.write(encodable_json(text, getattr(stream, "encoding", None)) if json else text)
+        stream.flush()
+    except OSError as exc:
+        if _is_broken_pipe(exc):
+            _discard_stdout()
+            return
+        if exc.errno == errno.EBADF:
+            raise _StdoutGone from None
+        raise
+    except ValueError:  # the stream object itself was closed
+        if stream.closed:
+            raise _StdoutGone from None
+        raise
+
+
+def _say(text: str) -> None:
+    """One message on stderr, control characters from file names and file text made visible; never fails."""
+    stream = sys.stderr
+    if stream is None:
+        return
+    try:
+        stream.write(visible(text) + "\n")
+        stream.flush()
+    except (OSError, ValueError):
+        pass
+
+
+def _write(text: str | bytes, output: str | None, *, json: bool = False) -> bool:
+    if output is None:
+        _out(text, json=json)
         return True
     try:
         if isinstance(text, bytes):
             with open(output, "wb") as f:
                 f.write(text)
         else:
-            with open(output, "w", encoding="utf-8") as f:
+            with open(output, "w", encoding="utf-8", errors="backslashreplace") as f:
                 f.write(text)
     except OSError as exc:
-        print(f"qianqi-rules: {output}: 无法写入报告: {exc.strerror} [output-unwritable]", file=sys.stderr)
+        _say(f"qianqi-rules: {output}: 无法写入报告: {exc.strerror} [output-unwritable]")
         return False
     return True
 
 
 def _color() -> bool:
-    return sys.stdout.isatty()
+    try:
+        return sys.stdout is not None and sys.stdout.isatty()
+    except ValueError:  # closed
+        return False
 
 
-def _emit(render: Callable[..., str | bytes], result: object, output: str | None, done: str, status: int) -> int:
+def _stderr_is_terminal() -> bool:
+    try:
+        return sys.stderr is not None and sys.stderr.isatty()
+    except ValueError:  # closed
+        return False
+
+
+def _emit(render: Callable[..., str | bytes], result: object, output: str | None, done: str, status: int,
+          *, json: bool = False) -> int:
     """Render a result to stdout or ``output`` (then one line on stderr); the exit status."""
-    if not _write(render(result, color=output is None and _color()), output):
+    if not _write(render(result, color=output is None and _color()), output, json=json):
         return EXIT_FAILED
     if output:
-        print(f"报告已写入 {output}：{done}", file=sys.stderr)
+        _say(f"报告已写入 {output}：{done}")
     return status
+
+
+def _refuse_overwriting(output: str | None, inputs: Sequence[str | Path]) -> None:
+    """Exit 2 before anything is written when ``--output`` names one of the files the check reads."""
+    if not output:
+        return
+    target = Path(output)
+    if not target.exists():  # a new file cannot be an input
+        return
+    for source in inputs:
+        with contextlib.suppress(OSError):
+            if Path(source).is_file() and os.path.samefile(target, source):
+                raise QianqiError(f"--output 指向输入文件 {source}，写入报告会覆盖它", position=Position(output),
+                                  code="output-is-input", hint="换一个报告文件名，如 --output 报告.xlsx")
+
+
+def _pack_files(pack: RulePack) -> list[Path]:
+    """Every file in the folders of the pack's layers (rule files, standards, the regulation text)."""
+    return [f for layer in pack.layers for f in Path(layer.path).rglob("*") if f.is_file()]
 
 
 def _ledger_files(arguments: Sequence[str]) -> list[str]:
@@ -164,33 +251,42 @@ def _check(args: argparse.Namespace) -> int:
     if args.format in BINARY_FORMATS and not args.output:
         raise QianqiError(f"--format {args.format} 需要用 --output 指定报告文件，如 --output 报告.xlsx",
                           code="bad-arguments")
+    inputs: list[str | Path] = [*files, *_pack_files(pack)]
     if args.projects:
+        if Path(args.projects).is_dir():
+            inputs.extend(p for p in Path(args.projects).iterdir() if p.is_file())
+        _refuse_overwriting(args.output, inputs)
         return _check_programme(args, pack, files)
+    _refuse_overwriting(args.output, [*inputs, args.project, *([args.waivers] if args.waivers else [])])
     project = load_project(args.project, pack)
     waivers = load_waivers(args.waivers) if args.waivers else []
-    with _progress(sys.stderr.isatty()) as progress:
+    with _progress(_stderr_is_terminal()) as progress:
         report = check_ledgers(files, project, pack, waivers=waivers, today=args.today, jobs=args.jobs,
                                sources=(args.rules, args.project), progress=progress, sheet=args.sheet)
     s = report.summary
     done = f"错误 {s.errors} 项，警告 {s.warnings} 项，拒收 {report.input.rows_rejected} 行"
-    return _emit(RENDERERS[args.format], report, args.output, done, report.exit_code)
+    return _emit(RENDERERS[args.format], report, args.output, done, report.exit_code, json=args.format == "json")
 
 
 def _check_programme(args: argparse.Namespace, pack: RulePack, files: list[str]) -> int:
     if args.waivers:
         raise QianqiError("--waivers 只能和 --project 一起使用", code="bad-arguments")
-    with _progress(sys.stderr.isatty()) as progress:
+    with _progress(_stderr_is_terminal()) as progress:
         programme = check_programme(files, args.projects, pack, rule_paths=args.rules, today=args.today,
                                     jobs=args.jobs, sheet=args.sheet, progress=progress)
     s = programme.summary
     done = f"{s.projects} 个项目，错误 {s.errors} 项，未匹配 {s.rows_unmatched} 行"
-    return _emit(PROGRAMME_RENDERERS[args.format], programme, args.output, done, programme.exit_code)
+    return _emit(PROGRAMME_RENDERERS[args.format], programme, args.output, done, programme.exit_code,
+                 json=args.format == "json")
 
 
 def _lint(args: argparse.Namespace) -> int:
     pack, errors = lint(args.dirs)
-    stream = sys.stderr if errors else sys.stdout
-    stream.write(render_lint(pack, errors))
+    text = render_lint(pack, errors)
+    if errors:
+        _say(text.rstrip("\n"))
+    else:
+        _out(text)
     return EXIT_FAILED if errors else EXIT_CLEAN
 
 
@@ -198,15 +294,15 @@ def _test(args: argparse.Namespace) -> int:
     pack = load_rules(args.dirs or None)
     unknown = [r for r in args.rule if r not in {rule.id for rule in pack.rules}]
     if unknown:
-        print(f"qianqi-rules: 规则包中没有规则 {'、'.join(unknown)} [unknown-rule]", file=sys.stderr)
+        _say(f"qianqi-rules: 规则包中没有规则 {'、'.join(unknown)} [unknown-rule]")
         return EXIT_FAILED
     outcomes = test_pack(pack, args.rule)
-    sys.stdout.write(render_test(pack, outcomes, color=_color()))
+    _out(render_test(pack, outcomes, color=_color()))
     return EXIT_FINDINGS if any(not o.passed for o in outcomes) else EXIT_CLEAN
 
 
 def _rules(args: argparse.Namespace) -> int:
-    sys.stdout.write(render_rules(load_rules(args.rules), args.format, color=_color()))
+    _out(render_rules(load_rules(args.rules), args.format, color=_color()), json=args.format == "json")
     return EXIT_CLEAN
 
 
@@ -219,16 +315,16 @@ def _explain(args: argparse.Namespace) -> int:
 
         close = get_close_matches(args.rule_id.upper(), [r.id for r in pack.rules], n=1)
         hint = f"；是不是想写 {close[0]}？" if close else "；用 qianqi-rules rules 查看所有规则"
-        print(f"qianqi-rules: 规则包中没有规则 {args.rule_id} [unknown-rule]{hint}", file=sys.stderr)
+        _say(f"qianqi-rules: 规则包中没有规则 {args.rule_id} [unknown-rule]{hint}")
         return EXIT_FAILED
-    sys.stdout.write(render_explanation(explanation))
+    _out(render_explanation(explanation))
     return EXIT_CLEAN
 
 
 def _schema(args: argparse.Namespace) -> int:
     import json
 
-    sys.stdout.write(json.dumps(report_schema(), ensure_ascii=False, indent=2) + "\n")
+    _out(json.dumps(report_schema(), ensure_ascii=False, indent=2) + "\n", json=True)
     return EXIT_CLEAN
 
 
@@ -242,21 +338,52 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 }
 
 
+def _tolerant_streams() -> None:
+    """Characters a console cannot encode (✗ or an emoji on a GBK console) are written as
+    backslash escapes instead of failing: output never ends on an encoding error."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError, TypeError):
+                reconfigure(errors="backslashreplace")
+
+
+def _settle_stdout() -> None:
+    """Flush stdout; if the reader has gone (``--help | head -1``), quietly stop writing to it."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        try:
+            sys.stdout.flush()
+        except OSError as exc:
+            if _is_broken_pipe(exc):
+                _discard_stdout()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _tolerant_streams()
+    try:
+        return _run(argv)
+    finally:
+        _settle_stdout()
+
+
+def _run(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
+    except _StdoutGone:
+        _say("qianqi-rules: 标准输出已关闭，无法输出报告 [output-unwritable]\n  提示: 用 --output 把报告写入文件")
+        return EXIT_FAILED
     except QianqiError as exc:
-        print(f"qianqi-rules: {exc}", file=sys.stderr)
+        _say(f"qianqi-rules: {exc}")
         return EXIT_FAILED
     except KeyboardInterrupt:
-        print("qianqi-rules: 已中断 [interrupted]", file=sys.stderr)
+        _say("qianqi-rules: 已中断 [interrupted]")
         return EXIT_FAILED
     except Exception as exc:  # noqa: BLE001 - the contract promises no traceback
         if os.environ.get("QIANQI_DEBUG"):
             raise
-        print(f"qianqi-rules: 内部错误（请报告此问题，设置 QIANQI_DEBUG=1 可看详情）: {type(exc).__name__}: {exc}"
-              " [internal-error]", file=sys.stderr)
+        _say(f"qianqi-rules: 内部错误（请报告此问题，设置 QIANQI_DEBUG=1 可看详情）: {type(exc).__name__}: {exc}"
+             " [internal-error]")
         return EXIT_FAILED
 
 

@@ -194,6 +194,8 @@ TRIGGERS: dict[str, Callable[..., set[str]]] = {
     "bad-arguments": lambda tmp, **_: cli("check", LEDGER),
     "output-unwritable": lambda tmp, **_: cli("check", LEDGER, "--project", PROJECT, "--output",
                                               str(tmp / "no" / "such" / "dir" / "r.txt")),
+    "output-is-input": lambda tmp, **_: cli("check", LEDGER, "--project", str(shutil.copy(PROJECT, tmp / "p.yaml")),
+                                            "--output", str(tmp / "p.yaml")),
     "interrupted": lambda tmp, monkeypatch, **_: cli_with_failure(monkeypatch, KeyboardInterrupt()),
     "internal-error": lambda tmp, monkeypatch, **_: cli_with_failure(monkeypatch, RuntimeError("boom")),
     # ledger files

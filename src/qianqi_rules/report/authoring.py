@@ -15,10 +15,12 @@ from ..authoring import SEVERITY_TEXT, Explanation, example_line, rule_listing, 
 from ..errors import RuleFileError
 from ..rules.examples import ExampleOutcome
 from ..rules.pack import RulePack
+from .json_report import escape_json_controls
+from .plain import plain, visible
 
 
-def _console(buffer: io.StringIO, color: bool) -> Console:
-    return Console(file=buffer, force_terminal=color, no_color=not color, width=140, highlight=False)
+def _console(buffer: io.StringIO, color: bool, width: int | None) -> Console:
+    return Console(file=buffer, force_terminal=color, no_color=not color, width=width or 140, highlight=False)
 
 
 def render_lint(pack: RulePack | None, errors: Sequence[RuleFileError]) -> str:
@@ -26,20 +28,21 @@ def render_lint(pack: RulePack | None, errors: Sequence[RuleFileError]) -> str:
     if not errors:
         assert pack is not None
         files = sum(len(layer.files) for layer in pack.layers)
-        return f"规则包 {pack.name}（{pack.version}）检查通过：{len(pack.rules)} 条规则，{files} 个文件。\n"
+        return visible(f"规则包 {pack.name}（{pack.version}）检查通过：{len(pack.rules)} 条规则，{files} 个文件。") + "\n"
     lines = []
     for err in errors:
-        lines.append(f"{err.position}: {err.message} [{err.code}]")
+        lines.append(visible(f"{err.position}: {err.message} [{err.code}]"))
         if err.hint:
-            lines.append(f"  提示: {err.hint}")
+            lines.append(visible(f"  提示: {err.hint}"))
     lines.append(f"共 {len(errors)} 个问题。")
     return "\n".join(lines) + "\n"
 
 
-def render_test(pack: RulePack, outcomes: Sequence[ExampleOutcome], *, color: bool = False) -> str:
+def render_test(pack: RulePack, outcomes: Sequence[ExampleOutcome], *, color: bool = False,
+                width: int | None = None) -> str:
     buffer = io.StringIO()
-    console = _console(buffer, color)
-    table = Table(box=box.SIMPLE_HEAD, title=Text(f"规则示例：{pack.name}（{pack.version}）", style="bold"),
+    console = _console(buffer, color, width)
+    table = Table(box=box.SIMPLE_HEAD, title=plain(f"规则示例：{pack.name}（{pack.version}）", style="bold"),
                   title_justify="left")
     for column in ("规则", "标题", "违规示例", "合规示例", "结果"):
         table.add_column(column, overflow="fold")
@@ -53,32 +56,34 @@ def render_test(pack: RulePack, outcomes: Sequence[ExampleOutcome], *, color: bo
             mine = [o for o in items if o.expectation == expectation]
             cells.append(f"{sum(o.passed for o in mine)}/{len(mine)}")
         ok = all(o.passed for o in items)
-        table.add_row(rule_id, rule.title, *cells, Text("通过" if ok else "失败", style="green" if ok else "bold red"))
+        table.add_row(plain(rule_id), plain(rule.title), *cells,
+                      Text("通过" if ok else "失败", style="green" if ok else "bold red"))
     console.print(table)
     failed = [o for o in outcomes if not o.passed]
     for o in failed:
-        console.print(Text(f"✗ {o.label}: {o.detail}", style="red"), overflow="fold")
+        console.print(plain(f"✗ {o.label}: {o.detail}", style="red"), overflow="fold")
     rules = len(by_rule)
     bad_rules = len({o.rule_id for o in failed})
-    console.print(Text(f"{rules} 条规则，{len(outcomes)} 个示例；{bad_rules} 条规则失败。", style="bold"))
+    console.print(plain(f"{rules} 条规则，{len(outcomes)} 个示例；{bad_rules} 条规则失败。", style="bold"))
     return buffer.getvalue()
 
 
-def render_rules(pack: RulePack, fmt: str, *, color: bool = False) -> str:
+def render_rules(pack: RulePack, fmt: str, *, color: bool = False, width: int | None = None) -> str:
     if fmt == "json":
         doc = {"pack": {"name": pack.name, "version": pack.version, "sha256": pack.sha256,
                         "layers": [{"name": layer.name, "version": layer.version, "path": layer.path,
                                     "sha256": layer.sha256} for layer in pack.layers]},
                "rules": rule_listing(pack)}
-        return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+        return escape_json_controls(json.dumps(doc, ensure_ascii=False, indent=2)) + "\n"
     buffer = io.StringIO()
-    console = _console(buffer, color)
-    table = Table(box=box.SIMPLE_HEAD, title=Text(f"规则包 {pack.name}（{pack.version}）", style="bold"),
+    console = _console(buffer, color, width)
+    table = Table(box=box.SIMPLE_HEAD, title=plain(f"规则包 {pack.name}（{pack.version}）", style="bold"),
                   title_justify="left")
     for column in ("编号", "条款", "严重程度", "标题", "状态", "来源"):
         table.add_column(column, overflow="fold")
     for rule in pack.rules:
-        table.add_row(rule.id, rule.citation.text, rule.severity, rule.title, rule_status(rule), rule.layer)
+        table.add_row(*(plain(cell) for cell in (rule.id, rule.citation.text, rule.severity, rule.title,
+                                                 rule_status(rule), rule.layer)))
     console.print(table)
     return buffer.getvalue()
 
@@ -114,4 +119,4 @@ def render_explanation(x: Explanation) -> str:
     for example in x.compliant:
         lines += [f"  - {example_line(e)}" for e in example]
     lines.append(f"定义位置：{r.source}（规则包 {r.layer}）")
-    return "\n".join(lines) + "\n"
+    return "\n".join(visible(line, lines=False) for line in lines) + "\n"

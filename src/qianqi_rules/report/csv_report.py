@@ -9,14 +9,16 @@ from typing import Any
 
 from ..models import Report
 from .cells import FINDING_HEADERS, finding_rows
+from .plain import visible
 
 
 def _text(value: Any) -> str:
+    """A cell as CSV text; control characters shown as escapes (see :mod:`.plain`), like the other reports."""
     if value is None:
         return ""
     if isinstance(value, Decimal):
         return str(value)
-    return str(value)
+    return visible(value)
 
 
 def render_csv(report: Report, *, color: bool = False, width: int | None = None) -> bytes:

@@ -26,6 +26,8 @@ from .cells import (
     safe_text,
 )
 from .csv_report import _text
+from .json_report import json_document
+from .plain import plain
 
 SUMMARY_HEADERS = ["项目编号", "项目名称", "行数", "错误", "警告", "拒收", "应追回", "支出合计", "预算合计", "执行率"]
 UNMATCHED_HEADERS = ["台账", "项目编号", "行", "原因"]
@@ -57,7 +59,7 @@ def render_programme_table(programme: ProgrammeReport, *, color: bool = False, w
         table.add_column(column, justify="left" if column in ("项目编号", "项目名称") else "right", overflow="fold")
     for p in programme.projects:
         table.add_row(
-            p.code, p.name, str(p.rows), Text(str(p.errors), style="red" if p.errors else ""), str(p.warnings),
+            plain(p.code), plain(p.name), str(p.rows), Text(str(p.errors), style="red" if p.errors else ""), str(p.warnings),
             str(p.rejected), format_money_cn(p.clawback_total), format_money_cn(p.spent_total),
             format_money_cn(p.budget_total) if p.budget_total is not None else "",
             f"{p.execution_rate * 100:.2f}%" if p.execution_rate is not None else "",
@@ -67,10 +69,10 @@ def render_programme_table(programme: ProgrammeReport, *, color: bool = False, w
         console.print(Text("没有对应项目文件的台账行（未检查）：", style="bold magenta"))
         for u in programme.unmatched:
             rows = "、".join(str(r) for r in u.rows[:12]) + (f" 等共 {len(u.rows)} 行" if len(u.rows) > 12 else "")
-            console.print(f"  {u.path}：{u.reason}，第 {rows} 行", overflow="fold")
+            console.print(plain(f"  {u.path}：{u.reason}，第 {rows} 行", lines=False), overflow="fold")
     if programme.projects_without_ledger:
-        console.print(Text("没有台账的项目：" + "、".join(programme.projects_without_ledger), style="yellow"),
-                      overflow="fold")
+        console.print(plain("没有台账的项目：" + "、".join(programme.projects_without_ledger), style="yellow",
+                            lines=False), overflow="fold")
     s = programme.summary
     console.print(Text(f"合计：错误 {s.errors} 项，警告 {s.warnings} 项，未匹配 {s.rows_unmatched} 行；"
                        f"支出合计 {format_money_cn(s.spent_total)} 元，应追回 {format_money_cn(s.clawback_total)} 元",
@@ -79,7 +81,7 @@ def render_programme_table(programme: ProgrammeReport, *, color: bool = False, w
 
 
 def render_programme_json(programme: ProgrammeReport, *, color: bool = False, width: int | None = None) -> str:
-    return programme.to_json() + "\n"
+    return json_document(programme) + "\n"
 
 
 def render_programme_csv(programme: ProgrammeReport, *, color: bool = False, width: int | None = None) -> bytes:

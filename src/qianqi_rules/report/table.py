@@ -12,6 +12,7 @@ from rich.text import Text
 
 from ..models import Report
 from ..values import format_money_cn
+from .plain import plain
 
 _TITLES = {"error": ("错误（需追回或更正）", "bold red"), "warning": ("警告（需人工复核）", "yellow"),
            "info": ("提示", "cyan")}
@@ -45,13 +46,13 @@ def render_table(report: Report, *, color: bool = False, width: int | None = Non
     console = Console(file=buffer, force_terminal=color, no_color=not color, width=width or 140,
                       highlight=False, soft_wrap=False)
     inp = report.input
-    console.print(Text(f"项目 {report.project.code} {report.project.name}（{report.project.grantee}）", style="bold"))
-    console.print(
+    console.print(plain(f"项目 {report.project.code} {report.project.name}（{report.project.grantee}）", style="bold"))
+    console.print(plain(
         f"台账 {inp.path or '（程序传入）'}：共 {inp.rows_total} 行，检查 {inp.rows_checked} 行，"
         f"拒收 {inp.rows_rejected} 行，跳过 {inp.rows_skipped} 行；规则包 {report.pack.name} {report.pack.version}"
-    )
+    ))
     if inp.money is not None:
-        console.print(Text(reconciliation_line(report), style="dim"), overflow="fold")
+        console.print(plain(reconciliation_line(report), style="dim"), overflow="fold")
     for severity, (title, style) in _TITLES.items():
         found = [v for v in report.violations if v.severity == severity and v.waiver is None and not v.reversed_by]
         if not found:
@@ -68,8 +69,8 @@ def render_table(report: Report, *, color: bool = False, width: int | None = Non
             table.add_row(
                 _rows(v.rows),
                 v.citation.text,
-                v.rule_id,
-                v.message,
+                plain(v.rule_id),
+                plain(v.message),
                 format_money_cn(v.amount),
                 format_money_cn(v.clawback) if v.clawback is not None else "",
             )
@@ -82,8 +83,8 @@ def render_table(report: Report, *, color: bool = False, width: int | None = Non
             table.add_column(column, overflow="fold")
         for v in waived:
             assert v.waiver is not None
-            table.add_row(_rows(v.rows), v.rule_id, v.message, v.waiver.reason, v.waiver.approved_by,
-                          str(v.waiver.until or "长期"))
+            table.add_row(_rows(v.rows), plain(v.rule_id), plain(v.message), plain(v.waiver.reason),
+                          plain(v.waiver.approved_by), str(v.waiver.until or "长期"))
         console.print(table)
     reversed_ = [v for v in report.violations if v.reversed_by and v.waiver is None]
     if reversed_:
@@ -92,12 +93,12 @@ def render_table(report: Report, *, color: bool = False, width: int | None = Non
         for column in ("行", "规则", "说明", "冲回行"):
             table.add_column(column, overflow="fold")
         for v in reversed_:
-            table.add_row(_rows(v.rows), v.rule_id, v.message, _rows(v.reversed_by or []))
+            table.add_row(_rows(v.rows), plain(v.rule_id), plain(v.message), _rows(v.reversed_by or []))
         console.print(table)
     if report.waiver_problems:
         console.print(Text("豁免文件中的问题：", style="bold yellow"))
         for p in report.waiver_problems:
-            console.print(f"  {p.source}: {p.message}", overflow="fold")
+            console.print(plain(f"  {p.source}: {p.message}", lines=False), overflow="fold")
     if report.input_errors:
         table = Table(title=Text(f"无法读取的行：{len(report.input_errors)} 处", style="bold magenta"),
                       box=box.SIMPLE_HEAD, title_justify="left")
@@ -106,19 +107,20 @@ def render_table(report: Report, *, color: bool = False, width: int | None = Non
         table.add_column("值", overflow="fold")
         table.add_column("问题", overflow="fold")
         for e in report.input_errors:
-            table.add_row(str(e.row), e.column or "", e.value or "", e.message)
+            table.add_row(str(e.row), plain(e.column or ""), plain(e.value or ""), plain(e.message))
         console.print(table)
     if report.standards_unchecked:
         console.print(Text("开支标准未能检查（缺少数据，未按默认值猜测）：", style="bold"))
         for gap in report.standards_unchecked:
-            console.print(f"  {gap.rule_id} {gap.title}：{gap.reason}，第 {_rows(gap.rows)} 行", overflow="fold")
+            console.print(plain(f"  {gap.rule_id} {gap.title}：{gap.reason}，第 {_rows(gap.rows)} 行", lines=False),
+                          overflow="fold")
     if report.budget:
         table = Table(title=Text("预算执行情况（第十四条）", style="bold"), box=box.SIMPLE_HEAD, title_justify="left")
         for column in ("科目", "批复预算", "调整后预算", "支出（扣除退款）", "其中应追回", "结余", "执行率"):
             table.add_column(column, justify="left" if column == "科目" else "right", overflow="fold")
         for line in report.budget:
             table.add_row(
-                line.category if line.fundable else f"{line.category}（不属于九类）",
+                plain(line.category if line.fundable else f"{line.category}（不属于九类）"),
                 _money(line.approved), _money(line.adjusted), _money(line.spent), _money(line.flagged),
                 Text(_money(line.balance), style="red" if (line.balance or 0) < 0 else ""),
                 line.execution_percent or "",
@@ -129,12 +131,13 @@ def render_table(report: Report, *, color: bool = False, width: int | None = Non
         for column in ("情形", "金额", "涉及行", "规则"):
             table.add_column(column, overflow="fold")
         for claim in report.clawback:
-            table.add_row(claim.trigger.text, format_money_cn(claim.amount), _rows(claim.rows), "、".join(claim.rule_ids))
+            table.add_row(claim.trigger.text, format_money_cn(claim.amount), _rows(claim.rows),
+                          plain("、".join(claim.rule_ids)))
         console.print(table)
     if report.rules_not_run:
         console.print(Text("未运行的规则：", style="bold"))
         for r in report.rules_not_run:
-            console.print(f"  {r.rule_id} {r.title}：{r.reason}", overflow="fold")
+            console.print(plain(f"  {r.rule_id} {r.title}：{r.reason}", lines=False), overflow="fold")
     s = report.summary
     console.print(
         Text(

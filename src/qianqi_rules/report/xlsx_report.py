@@ -1,7 +1,9 @@
 """The report as an Excel workbook: findings, budget execution, money to recover, unreadable rows.
 
 Chinese headers, frozen header rows, money with two places and thousands
-separators, execution rates as percentages; text cells are formula-safe.
+separators, execution rates as percentages; text cells are formula-safe, and
+control characters (which Excel cannot store) are shown as escapes such as
+``\x1b`` (see :mod:`.plain`).
 Needs openpyxl (the ``excel`` extra).
 """
 
@@ -25,6 +27,7 @@ from .cells import (
     input_error_rows,
     reconciliation_rows,
 )
+from .plain import visible
 
 MONEY_FORMAT = "#,##0.00"
 PERCENT_FORMAT = "0.00%"
@@ -40,7 +43,7 @@ def _sheet(book: Any, title: str, headers: Sequence[str], rows: list[list[Any]],
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
     for row in rows:
-        sheet.append(row)
+        sheet.append([visible(value) if isinstance(value, str) else value for value in row])
         for index, cell in enumerate(sheet[sheet.max_row]):
             if isinstance(cell.value, str):
                 cell.data_type = "s"  # never a formula, whatever the text

@@ -208,6 +208,8 @@ TRIGGERS: dict[str, Callable[..., set[str]]] = {
     "ledger-missing-column": lambda tmp, **_: cli("check", str(DATA / "ledger_missing_column.csv"), "--project", PROJECT),
     "ledger-missing-year": lambda tmp, **_: cli("check", str(write(tmp, "l.csv", "月,日,科目,金额\n3,5,会议费,1\n")),
                                                 "--project", PROJECT),
+    "ledger-multicolumn": lambda tmp, **_: cli("check", str(write(
+        tmp, "l.csv", "日期,科目,摘要,借方,借方分析\n,,,,专家咨询费\n2025-01-02,研发支出,x,1,1\n")), "--project", PROJECT),
     "ledger-html": lambda tmp, **_: cli("check", str(write(tmp, "l.xls", "<html><table><tr><td>1</td></tr></table>")),
                                         "--project", PROJECT),
     "excel-missing-reader": lambda tmp, monkeypatch, **_: without_openpyxl(

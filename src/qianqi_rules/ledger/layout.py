@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
 
 from ..errors import LedgerFileError, Position
@@ -103,6 +103,11 @@ class Header:
     year: str | None = None
     #: the header's rows as written (one, or two for a two-row header)
     lines: tuple[list[str], ...] = ()
+    #: the rows above the header (title, unit, period), to recognise them printed again on a new page
+    above: tuple[list[str], ...] = ()
+    #: a single-account ledger's account, named only in a title line (科目：660204 管理费用-差旅费);
+    #: the header then has one more, virtual, category column holding it
+    account: str | None = None
 
 
 @dataclass(frozen=True)
@@ -182,19 +187,37 @@ def find_header(
         if mapping and below is not None and _is_subheader(below[1], table):
             joined = join_header_rows(cells, below[1], table)
             joined_map = map_headers(joined, table)
-            if not missing_required(joined_map):
-                return _header(row, below[0], joined, joined_map, opening[:i + 1], (cells, below[1]))
+            if found := _complete(row, below[0], joined, joined_map, opening[:i], opening[:i + 1], (cells, below[1])):
+                return found
             if len(joined_map) > miss.score:
                 miss = HeaderMiss(row, joined, joined_map)
-        if not missing_required(mapping):
-            return _header(row, row, cells, mapping, opening[:i], (cells,))
+        if found := _complete(row, row, cells, mapping, opening[:i], opening[:i], (cells,)):
+            return found
         if len(mapping) > miss.score:
             miss = HeaderMiss(row, cells, mapping)
     return miss
 
 
+def _complete(first: int, last: int, cells: list[str], columns: dict[str, int], titles: list[tuple[int, list[str]]],
+              above: list[tuple[int, list[str]]], lines: tuple[list[str], ...]) -> Header | None:
+    """The header, if these columns name every required field — the category perhaps in a title line."""
+    missing = missing_required(columns)
+    if not missing:
+        return _header(first, last, cells, columns, above, lines, titles)
+    if missing == ["category"]:
+        from .tabular import account_heading
+
+        account = next((a for _, texts in reversed(titles) for t in texts if (a := account_heading(t))), None)
+        if account is not None:
+            virtual = list(cells) + ["科目"]
+            return replace(_header(first, last, virtual, {**columns, "category": len(cells)}, above, lines, titles),
+                           account=account)
+    return None
+
+
 def _header(first: int, last: int, cells: list[str], columns: dict[str, int],
-            above: list[tuple[int, list[str]]], lines: tuple[list[str], ...]) -> Header:
+            above: list[tuple[int, list[str]]], lines: tuple[list[str], ...],
+            titles: list[tuple[int, list[str]]] = ()) -> Header:  # type: ignore[assignment]
     year = None
     if "date" not in columns and "year" not in columns:  # 月 | 日 only: the year is written above them
         for _, texts in reversed(above):
@@ -204,7 +227,7 @@ def _header(first: int, last: int, cells: list[str], columns: dict[str, int],
                     break
             if year:
                 break
-    return Header(first, last, cells, columns, year, lines)
+    return Header(first, last, cells, columns, year, lines, tuple(c for _, c in titles))
 
 
 def _is_subheader(cells: list[str], lookup: Mapping[str, tuple[str, int]]) -> bool:

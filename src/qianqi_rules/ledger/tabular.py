@@ -49,6 +49,8 @@ _AUX_CODE = re.compile(r"(?<![A-Za-z0-9])(?=[A-Za-z0-9\-_]*[A-Za-z])(?=[A-Za-z0-
 #: reason code -> the reason written in the row accounting
 SKIP_REASONS = {
     "title": "表头之前的标题行",
+    "title_repeat": "分页处重复的标题行",
+    "page": "页码行",
     "blank": "空行",
     "subtotal": "合计/余额行",
     "carry_forward": "结转行",
@@ -58,7 +60,20 @@ SKIP_REASONS = {
 }
 
 #: skipped lines whose cells are words, never money
-_TEXT_ONLY = frozenset({"header_repeat", "footer"})
+_TEXT_ONLY = frozenset({"header_repeat", "footer", "page", "title_repeat"})
+_PAGE = re.compile(r"第\s*\d+\s*页(?:\s*[/／,，]?\s*共\s*\d+\s*页)?|共\s*\d+\s*页|-\s*\d+\s*-"
+                   r"|page\s*\d+(?:\s*(?:of|/)\s*\d+)?", re.IGNORECASE)
+_ACCOUNT_HEADING = re.compile(r"^\s*(?:会计)?科目(?:名称)?\s*[:：]\s*(\S.*?)\s*$")
+
+
+def account_heading(text: str) -> str | None:
+    """The account a title line such as ``科目：660204 管理费用-差旅费`` names, or None."""
+    found = _ACCOUNT_HEADING.match(text) if text else None
+    return found.group(1) if found else None
+
+
+def cells_text(cells: list[str]) -> str:
+    return " ".join(_texts(cells))[:60]
 
 Row = RawRow | SkippedRow | InputError
 ZERO = Decimal(0)
@@ -109,6 +124,13 @@ class TabularLedger:
             raise found.error(self.path, layout.lookup())
         self.layout = layout
         self.header = found
+        analysis = next((c.strip() for c in found.cells if c.strip().endswith("分析") or c.strip() in ("专栏", "多栏")), None)
+        if analysis is not None:
+            raise LedgerFileError(
+                f"第 {found.row} 行表头有“{analysis}”栏：这是多栏账，金额按科目分在多列中，无法逐笔判断科目",
+                position=Position(self.path, found.row), code="ledger-multicolumn",
+                hint="请从会计软件导出明细账、序时账或凭证明细（每行一个科目、一个金额）后再检查。",
+            )
         self.header_row, self.header_cells = found.row, found.cells
         raw = dict(found.columns)
         self._raw_columns = raw
@@ -146,12 +168,38 @@ class TabularLedger:
         voucher = [raw[f] for f in ("voucher_word", "voucher_no") if f in raw]
         self._voucher_index: tuple[int, ...] | None = tuple(voucher) if voucher else None
         self._date_index = tuple(raw[f] for f in ("date", *DATE_PARTS) if f in raw)
+        self._fill_index = self._date_index + (self._voucher_index or ())
+        self._amount_index = raw["amount"]
+        self._plain_voucher = False
         #: the header rows as written, to recognise the header printed again on a new page
         self._header_lines = {_texts(cells) for cells in found.lines}
-        self._header_texts = {c.strip() for cells in found.lines for c in cells if c.strip()}
+        self._title_lines = {t for cells in found.above if (t := _texts(cells))}
+        self._header_first = {t[0] for cells in found.lines if (t := _texts(cells))}
 
     def _repeats_header(self, cells: list[str]) -> bool:
-        return _texts(cells) in self._header_lines
+        return _texts(self._written(cells)) in self._header_lines
+
+    def _written(self, cells: list[str]) -> list[str]:
+        """The cells as the file has them: without the virtual category of a single-account ledger."""
+        return cells[:-1] if self.header.account is not None else cells
+
+    def _furniture(self, cells: list[str]) -> tuple[str] | None:
+        """The kind of a page's furniture — a footer, a page number, the title or header printed again on a
+        new page — for a line with no money; None for anything else."""
+        texts = _texts(self._written(cells))
+        if not texts:
+            return None
+        if texts in self._header_lines:  # its 借方 / 贷方 are words, not money
+            return ("header_repeat",)
+        if any(m.strip() for m in self._money(cells)):
+            return None
+        if any(texts[0].startswith(m) for m in FOOTER_MARKERS):
+            return ("footer",)
+        if any(_PAGE.fullmatch(t) for t in texts):
+            return ("page",)
+        if texts in self._title_lines:
+            return ("title_repeat",)
+        return None
 
     def _records(self, progress: Callable[[int], None] | None = None) -> AbstractContextManager[Records]:
         """Every record of the file as (spreadsheet row, cell texts); ``progress`` gets bytes read."""
@@ -171,13 +219,13 @@ class TabularLedger:
         voucher: list[tuple[Row | _Pending, list[str]]] = []
         voucher_key: tuple[str, str] | None = None
         with self._records(progress) as records:
-            for row, cells in records:
+            for row, cells, skipped in self._shaped(records):
                 if row < first:
                     yield SkippedRow(row, SKIP_REASONS["title"], "title")  # text above the header holds no money
                     continue
                 if row <= self.header_row:
                     continue
-                item = self._classify(row, cells, width, category_index, description_index)
+                item = skipped or self._classify(row, cells, width, category_index, description_index)
                 key = self._voucher_of(cells) if not isinstance(item, SkippedRow) else None
                 if voucher and key != voucher_key:
                     yield from self._settle(voucher)
@@ -188,6 +236,45 @@ class TabularLedger:
                     voucher.append((item, cells))
                     voucher_key = key
             yield from self._settle(voucher)
+
+    def _shaped(self, records: Records) -> Iterator[tuple[int, list[str], SkippedRow | None]]:
+        """Records with what the export leaves implicit made explicit.
+
+        A single-account 明细账 names its account only in a title line (科目：660204 管理费用-差旅费,
+        again above each account's block): that account becomes the category of the rows below it.
+        A voucher export writes the date and voucher number on a voucher's first line only: its other
+        lines (a category and no date or number) take them from the line above.
+        """
+        account = self.header.account
+        fill = self._voucher_index is not None and not self._plain_voucher
+        last: dict[int, str] = {}
+        for row, cells in records:
+            if row <= self.header_row:
+                yield row, cells, None
+                continue
+            if account is not None:
+                heading = next((found for c in cells[:3] if (found := account_heading(c))), None)
+                if heading:
+                    account = heading
+                    yield row, cells, SkippedRow(row, f"{SKIP_REASONS['title']}（科目：{heading}）", "title")
+                    continue
+                real = len(self.header_cells) - 1
+                if is_blank(cells):
+                    yield row, cells, None
+                    continue
+                cells = (cells + [""] * (real - len(cells)) if len(cells) < real else cells[:real]) + [account]
+            elif fill:
+                wanted = self._fill_index
+                if all(i >= len(cells) or not cells[i].strip() for i in wanted):
+                    category = self.columns["category"]
+                    if last and category < len(cells) and cells[category].strip() and any(self._money(cells)):
+                        cells = list(cells)
+                        for i, text in last.items():
+                            if i < len(cells):
+                                cells[i] = text
+                elif any(i < len(cells) and cells[i].strip() for i in self._voucher_index or ()):
+                    last = {i: cells[i] for i in wanted if i < len(cells)}
+            yield row, cells, None
 
     def _voucher_of(self, cells: list[str]) -> tuple[str, str] | None:
         """(date, voucher) a line belongs to, or None where the ledger has no voucher numbers."""
@@ -234,7 +321,7 @@ class TabularLedger:
         if not remaining:
             return
         with self._records() as records:
-            for row, cells in records:
+            for row, cells, _ in self._shaped(records):
                 if row in remaining:
                     remaining.discard(row)
                     padded = cells + [""] * (len(self.header_cells) - len(cells))
@@ -314,8 +401,11 @@ class TabularLedger:
                 if cash and self._voucher_index is None:
                     return self._skip(row, "counter_entry", cells, category)
                 return _Pending(row, category, cash, self._entry_or_reject(row, cells, width))
-            if category in self._header_texts and self._repeats_header(cells):
+            if cells and cells[0].strip() in self._header_first and self._repeats_header(cells):
                 return self._skip(row, "header_repeat", cells, "")
+            amount = cells[self._amount_index] if self._amount_index < len(cells) else ""
+            if not amount.strip() and (furniture := self._furniture(cells)):
+                return self._skip(row, *furniture, cells, cells_text(cells))
             if len(cells) == width:  # the common case: a full row with a category
                 return RawRow(row, self._values(cells))
         if is_blank(cells):
@@ -330,10 +420,8 @@ class TabularLedger:
                     return self._skip(row, kind, cells, text)
                 if any(m in text for m in SUBTOTAL_MARKERS):
                     return self._skip(row, "subtotal", cells, text)
-            if any(first.startswith(m) for m in FOOTER_MARKERS):
-                return self._skip(row, "footer", cells, first)
-            if self._repeats_header(cells):
-                return self._skip(row, "header_repeat", cells, "")
+            if furniture := self._furniture(cells):
+                return self._skip(row, *furniture, cells, first)
         return self._shape_error(row, cells, width) or RawRow(row, self._values(cells))
 
     def _shape_error(self, row: int, cells: list[str], width: int) -> InputError | None:

@@ -107,21 +107,16 @@ def _reconciliation(buckets: Iterable[MoneyBucket]) -> Reconciliation:
 
 def merge(parts: Iterable[Reconciliation | None]) -> Reconciliation | None:
     """Several files' reconciliations as one (bucket by bucket)."""
-    tally: dict[tuple[str, str | None], list] = {}
+    tally = MoneyTally()
     seen = False
     for part in parts:
         if part is None:
             continue
         seen = True
         for b in part.buckets:
-            got = tally.setdefault((b.outcome, b.reason), [0, ZERO, ZERO, 0])
+            got = tally._bucket(b.outcome, b.reason)
             got[0] += b.rows
             got[1] += b.debit
             got[2] += b.credit
             got[3] += b.rows_unread
-    if not seen:
-        return None
-    return _reconciliation(
-        MoneyBucket(outcome=o, reason=r, label=_label(o, r), rows=n, debit=d, credit=c, rows_unread=u)  # type: ignore[arg-type]
-        for (o, r), (n, d, c, u) in tally.items()
-    )
+    return tally.result() if seen else None

@@ -352,7 +352,7 @@ class TabularLedger:
     def _money(self, cells: list[str]) -> tuple[str, str]:
         """The debit and credit text of a row, for the money reconciliation."""
         def cell(field: str) -> str:
-            index = self._raw_columns.get(field) if hasattr(self, "_raw_columns") else None
+            index = self._raw_columns.get(field)
             return cells[index].strip() if index is not None and index < len(cells) else ""
 
         debit, credit = cell("amount"), cell("credit")

@@ -308,6 +308,8 @@ class InputSummary(_Frozen):
     path: str | None = None
     sha256: str | None = None
     encoding: str | None = None
+    #: the worksheet read, for a workbook (the first visible sheet unless one was named)
+    sheet: str | None = None
     columns: dict[str, str] = Field(default_factory=dict)
     rows_total: int
     rows_checked: int

@@ -154,6 +154,20 @@ def csv_error(tmp: Path) -> set[str]:
         csv.field_size_limit(limit)
 
 
+def zip_bomb(tmp: Path) -> Path:
+    """The example workbook with a part that inflates a thousand times over the limit for a bomb."""
+    from qianqi_rules.ledger.xlsx_reader import BOMB_SIZE
+
+    path = tmp / "bomb.xlsx"
+    shutil.copy(DATA / "ledger_export.xlsx", path)
+    import zipfile
+
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as archive, archive.open("xl/x.xml", "w") as part:
+        for _ in range(BOMB_SIZE // (1 << 20) + 1):
+            part.write(b"\0" * (1 << 20))
+    return path
+
+
 def without_openpyxl(monkeypatch, fn: Callable[[], object]) -> set[str]:
     monkeypatch.setitem(sys.modules, "openpyxl", None)
     return raises(QianqiError, fn)
@@ -215,6 +229,9 @@ TRIGGERS: dict[str, Callable[..., set[str]]] = {
     "excel-missing-reader": lambda tmp, monkeypatch, **_: without_openpyxl(
         monkeypatch, lambda: read_xlsx(DATA / "ledger_export.xlsx")),
     "excel-unreadable": lambda tmp, **_: raises(LedgerFileError, lambda: read_xlsx(write(tmp, "b.xlsx", b"PK\x03\x04x"))),
+    "excel-too-large": lambda tmp, **_: raises(LedgerFileError, lambda: read_xlsx(zip_bomb(tmp))),
+    "ledger-not-regular-file": lambda tmp, **_: cli("check", "/dev/zero", "--project", PROJECT),
+    "file-not-regular": lambda tmp, **_: cli("check", LEDGER, "--project", "/dev/zero"),
     "excel-no-sheet": lambda tmp, **_: raises(LedgerFileError, lambda: read_xlsx(DATA / "ledger_export.xlsx", "无")),
     "excel-missing-writer": lambda tmp, monkeypatch, **_: without_openpyxl(
         monkeypatch, lambda: __import__("qianqi_rules.report.xlsx_report", fromlist=["workbook"]).workbook()),

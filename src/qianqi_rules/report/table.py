@@ -47,8 +47,9 @@ def render_table(report: Report, *, color: bool = False, width: int | None = Non
                       highlight=False, soft_wrap=False)
     inp = report.input
     console.print(plain(f"项目 {report.project.code} {report.project.name}（{report.project.grantee}）", style="bold"))
+    sheet = f"（工作表“{inp.sheet}”）" if inp.sheet else ""
     console.print(plain(
-        f"台账 {inp.path or '（程序传入）'}：共 {inp.rows_total} 行，检查 {inp.rows_checked} 行，"
+        f"台账 {inp.path or '（程序传入）'}{sheet}：共 {inp.rows_total} 行，检查 {inp.rows_checked} 行，"
         f"拒收 {inp.rows_rejected} 行，跳过 {inp.rows_skipped} 行；规则包 {report.pack.name} {report.pack.version}"
     ))
     if inp.money is not None:

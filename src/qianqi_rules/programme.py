@@ -18,6 +18,9 @@ from decimal import Decimal
 from pathlib import Path
 
 from .errors import Position, ProjectFileError
+from .crossproject import Claim, CrossRule, judge, load_cross_rules
+from .crossproject import Programme as CrossProgramme
+from .crossproject import Roster
 from .evaluate import Checker
 from .evaluate.checker import CheckerState
 from .ledger import RawRow, SkippedRow, TabularLedger, read_ledger
@@ -33,6 +36,7 @@ from .models import (
     RuleNotRun,
     Unmatched,
 )
+from .models import CrossProjectFinding
 from .normalise import RowNormaliser
 from .pipeline import ledger_columns, ledger_layout, load_project, load_rules, refetch
 from .reconcile import MoneyTally, merge
@@ -68,6 +72,7 @@ class _ProjectPart:
     not_run: list[RuleNotRun] = field(default_factory=list)
     state: CheckerState | None = None
     money: MoneyTally = field(default_factory=MoneyTally)
+    claims: list[Claim] = field(default_factory=list)  # what the cross-project checks read
 
 
 @dataclass
@@ -91,6 +96,7 @@ def _split(ledger: TabularLedger, projects: dict[str, tuple[str, Project]], pack
     by_name = _file_code(ledger.path, codes)
     has_codes = "project_code" in ledger.columns
     normalise = RowNormaliser(ledger.headers)
+    fees = cross_project_categories(pack)
     checkers: dict[str, Checker] = {}
     parts: dict[str, _ProjectPart] = {}
     lost: dict[str | None, list[int]] = {}
@@ -132,6 +138,9 @@ def _split(ledger: TabularLedger, projects: dict[str, tuple[str, Project]], pack
         else:
             checker.add(result)
             part.money.add_text("checked", *money)
+            if result.invoice_no or result.category in fees:
+                part.claims.append(Claim(code, ledger.path, result.row, result.date, result.category, result.amount,
+                                         result.payee or "", result.invoice_no or "", result.voucher_no or ""))
     for code, checker in checkers.items():
         parts[code].state = checker.state()
         parts[code].not_run = checker.not_run
@@ -240,6 +249,7 @@ def check_programme(
         ledgers = [read_ledger(fp.account.path, sheet, ledger_layout(pack)) for _, fp in contributing]
         reports.append(checker.report(input=summary, input_errors=errors, lookup=refetch(ledgers, checker)))
 
+    cross = _cross_project(file_parts, reports, projects, pack)
     unmatched = [u for fp in file_parts for u in fp.unmatched]
     lines = [_line(report) for report in reports]
     with_ledger = {r.project.code for r in reports}
@@ -256,8 +266,45 @@ def check_programme(
             rows_unmatched=sum(len(u.rows) for u in unmatched),
             clawback_total=sum((r.summary.clawback_total for r in reports), ZERO),
             spent_total=sum((r.summary.spent_total for r in reports), ZERO),
+            cross_project_errors=sum(1 for f in cross if f.severity == "error"),
+            cross_project_warnings=sum(1 for f in cross if f.severity == "warning"),
+            cross_project_clawback=sum((f.clawback or ZERO for f in cross), ZERO),
         ),
+        cross_project=cross,
     )
+
+
+@functools.lru_cache(maxsize=8)
+def _cross_rules(layers: tuple[str, ...]) -> tuple[CrossRule, ...]:
+    return tuple(load_cross_rules(layers))
+
+
+def cross_project_rules(pack: RulePack) -> tuple[CrossRule, ...]:
+    """The pack's cross-project rules (``programme/cross_project.yaml`` in each layer)."""
+    return _cross_rules(tuple(str(layer.path) for layer in pack.layers))
+
+
+def cross_project_categories(pack: RulePack) -> frozenset[str]:
+    """The categories whose entries the cross-project checks read besides those with an invoice number."""
+    return frozenset(c for rule in cross_project_rules(pack) for c in rule.categories)
+
+
+def _cross_project(file_parts: Sequence[_FilePart], reports: Sequence[Report],
+                   projects: dict[str, tuple[str, Project]], pack: RulePack) -> list[CrossProjectFinding]:
+    """Claims of every project compared with each other; rows a project already recovers are not recovered twice."""
+    rules = cross_project_rules(pack)
+    if not rules:
+        return []
+    recovered: set[tuple[str, str | None, int]] = set()
+    for report in reports:
+        single = report.input.path
+        for v in report.violations:
+            if v.clawback and v.waiver is None and not v.reversed_by:
+                for i, row in enumerate(v.rows):
+                    recovered.add((report.project.code, v.files[i] if v.files else single, row))
+    claims = [c for fp in file_parts for part in fp.parts.values() for c in part.claims]
+    rosters = tuple(Roster(code, project.grantee, tuple(project.staff or ())) for code, (_, project) in sorted(projects.items()))
+    return judge(claims, CrossProgramme(rosters, frozenset(recovered)), rules)
 
 
 def _line(report: Report) -> ProjectLine:

@@ -18,6 +18,7 @@ from qianqi_rules import (
     LedgerFileError,
     ProjectFileError,
     QianqiError,
+    RuleFileError,
     RulePackError,
     RuleRuntimeError,
     check_entries,
@@ -26,6 +27,7 @@ from qianqi_rules import (
     load_rules,
 )
 from qianqi_rules.cli import main
+from qianqi_rules.crossproject import load_cross_rules
 from qianqi_rules.ledger import read_csv, read_xlsx
 from qianqi_rules.rules.expressions import ExpressionError, compile_expression
 from qianqi_rules.rules.pack import bundled_pack_path
@@ -229,6 +231,8 @@ TRIGGERS: dict[str, Callable[..., set[str]]] = {
     "excel-missing-reader": lambda tmp, monkeypatch, **_: without_openpyxl(
         monkeypatch, lambda: read_xlsx(DATA / "ledger_export.xlsx")),
     "excel-unreadable": lambda tmp, **_: raises(LedgerFileError, lambda: read_xlsx(write(tmp, "b.xlsx", b"PK\x03\x04x"))),
+    "cross-project-rule": lambda tmp, **_: raises(RuleFileError, lambda: load_cross_rules(
+        [pack_with(tmp, {"programme/cross_project.yaml": "cross_project:\n  - {id: QQ1399, check: x}\n"})])),
     "excel-too-large": lambda tmp, **_: raises(LedgerFileError, lambda: read_xlsx(zip_bomb(tmp))),
     "ledger-not-regular-file": lambda tmp, **_: cli("check", "/dev/zero", "--project", PROJECT),
     "file-not-regular": lambda tmp, **_: cli("check", LEDGER, "--project", "/dev/zero"),

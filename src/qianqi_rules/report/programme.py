@@ -23,6 +23,7 @@ from .cells import (
     clawback_rows,
     finding_rows,
     input_error_rows,
+    SEVERITY_TEXT,
     safe_text,
 )
 from .csv_report import _text
@@ -31,6 +32,35 @@ from .plain import plain
 
 SUMMARY_HEADERS = ["项目编号", "项目名称", "行数", "错误", "警告", "拒收", "应追回", "支出合计", "预算合计", "执行率"]
 UNMATCHED_HEADERS = ["台账", "项目编号", "行", "原因"]
+CROSS_HEADERS = ["规则", "标题", "条款", "严重程度", "项目编号", "文件", "行", "凭证号", "日期", "科目", "收款人", "发票号",
+                 "金额", "说明", "应追回"]
+
+
+def _cross_rows(programme: ProgrammeReport) -> list[list[Any]]:
+    """One row per claim of every cross-project finding; the money to recover on the finding's first row."""
+    rows = []
+    for f in programme.cross_project:
+        for i, c in enumerate(f.claims):
+            rows.append([f.rule_id, safe_text(f.title), f.citation.text, SEVERITY_TEXT[f.severity], c.project,
+                         safe_text(c.file or ""), c.row, safe_text(c.voucher_no or ""), c.date.isoformat(),
+                         safe_text(c.category), safe_text(c.payee or ""), safe_text(c.invoice_no or ""), c.amount,
+                         safe_text(f.message) if i == 0 else "", (f.clawback if i == 0 else None)])
+    return rows
+
+
+def _cross_csv_rows(programme: ProgrammeReport) -> list[list[Any]]:
+    """Cross-project findings in the findings CSV: one line per finding, its rows written 项目:行."""
+    out = []
+    for f in programme.cross_project:
+        by_header = {
+            "文件": safe_text("、".join(dict.fromkeys(c.file or "" for c in f.claims))),
+            "行": "、".join(f"{c.project}:{c.row}" for c in f.claims),
+            "条款": f.citation.text, "规则": f.rule_id, "标题": safe_text(f.title),
+            "严重程度": SEVERITY_TEXT[f.severity], "说明": safe_text(f.message), "涉及金额": f.amount,
+            "应追回": f.clawback,
+        }
+        out.append(["、".join(f.projects), *[by_header.get(h, "") for h in FINDING_HEADERS]])
+    return out
 
 
 def _summary_rows(programme: ProgrammeReport) -> list[list[Any]]:
@@ -73,10 +103,18 @@ def render_programme_table(programme: ProgrammeReport, *, color: bool = False, w
     if programme.projects_without_ledger:
         console.print(plain("没有台账的项目：" + "、".join(programme.projects_without_ledger), style="yellow",
                             lines=False), overflow="fold")
+    if programme.cross_project:
+        console.print(Text(f"跨项目发现：{len(programme.cross_project)} 项", style="bold red"))
+        for f in programme.cross_project:
+            money = f"，应追回 {format_money_cn(f.clawback)} 元" if f.clawback else ""
+            console.print(plain(f"  [{SEVERITY_TEXT[f.severity]}] {f.rule_id} {f.citation.text} {f.message}{money}",
+                                lines=False), overflow="fold")
     s = programme.summary
+    cross = (f"；跨项目错误 {s.cross_project_errors} 项、警告 {s.cross_project_warnings} 项，"
+             f"另应追回 {format_money_cn(s.cross_project_clawback)} 元") if programme.cross_project else ""
     console.print(Text(f"合计：错误 {s.errors} 项，警告 {s.warnings} 项，未匹配 {s.rows_unmatched} 行；"
-                       f"支出合计 {format_money_cn(s.spent_total)} 元，应追回 {format_money_cn(s.clawback_total)} 元",
-                       style="bold"))
+                       f"支出合计 {format_money_cn(s.spent_total)} 元，应追回 {format_money_cn(s.clawback_total)} 元"
+                       + cross, style="bold"))
     return buffer.getvalue()
 
 
@@ -88,7 +126,7 @@ def render_programme_csv(programme: ProgrammeReport, *, color: bool = False, wid
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(["项目编号", *FINDING_HEADERS])
-    for row in _per_project(programme, finding_rows):
+    for row in [*_per_project(programme, finding_rows), *_cross_csv_rows(programme)]:
         writer.writerow([_text(v) for v in row])
     return "\ufeff".encode() + buffer.getvalue().encode("utf-8")
 
@@ -106,6 +144,7 @@ def render_programme_xlsx(programme: ProgrammeReport, *, color: bool = False, wi
     _sheet(book, "追回汇总", ["项目编号", *CLAWBACK_HEADERS], _per_project(programme, clawback_rows), money={2})
     _sheet(book, "无法读取的行", ["项目编号", *INPUT_ERROR_HEADERS], _per_project(programme, input_error_rows),
            money=set())
+    _sheet(book, "跨项目发现", CROSS_HEADERS, _cross_rows(programme), money={12, 14}, widths={13: 60})
     _sheet(book, "未匹配的台账", UNMATCHED_HEADERS, _unmatched_rows(programme), money=set(), widths={0: 40, 3: 50})
     buffer = io.BytesIO()
     book.save(buffer)

@@ -68,6 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=sorted(RENDERERS), default="table", help="输出格式")
     check.add_argument("--output", help="把报告写入文件而不是标准输出")
     check.add_argument("--jobs", type=int, default=1, help="同时读取几个台账文件（进程数，默认 1）")
+    check.add_argument("--engine", choices=["local", "dask"], default="local",
+                       help="整个计划（--projects）在哪里检查：local 本机进程（默认），dask 在 Dask 集群上")
+    check.add_argument("--scheduler", help="Dask 调度器地址（如 tcp://10.0.0.5:8786）；不写则在本机启动 --jobs 个 Dask 工作进程")
 
     lint_cmd = sub.add_parser("lint", help="检查规则文件（不需要台账）",
                               description="检查规则文件的语法、字段、条件、引用和消息模板，一次列出所有问题")
@@ -257,6 +260,8 @@ def _check(args: argparse.Namespace) -> int:
             inputs.extend(p for p in Path(args.projects).iterdir() if p.is_file())
         _refuse_overwriting(args.output, inputs)
         return _check_programme(args, pack, files)
+    if args.engine != "local" or args.scheduler:
+        raise QianqiError("--engine 和 --scheduler 只用于整个计划的检查（--projects）", code="bad-arguments")
     _refuse_overwriting(args.output, [*inputs, args.project, *([args.waivers] if args.waivers else [])])
     project = load_project(args.project, pack)
     waivers = load_waivers(args.waivers) if args.waivers else []
@@ -273,7 +278,8 @@ def _check_programme(args: argparse.Namespace, pack: RulePack, files: list[str])
         raise QianqiError("--waivers 只能和 --project 一起使用", code="bad-arguments")
     with _progress(_stderr_is_terminal()) as progress:
         programme = check_programme(files, args.projects, pack, rule_paths=args.rules, today=args.today,
-                                    jobs=args.jobs, sheet=args.sheet, progress=progress)
+                                    jobs=args.jobs, sheet=args.sheet, progress=progress,
+                                    engine_name=args.engine, scheduler=args.scheduler)
     s = programme.summary
     done = f"{s.projects} 个项目，错误 {s.errors} 项，未匹配 {s.rows_unmatched} 行"
     return _emit(PROGRAMME_RENDERERS[args.format], programme, args.output, done, programme.exit_code,

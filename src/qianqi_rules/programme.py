@@ -18,9 +18,10 @@ from decimal import Decimal
 from pathlib import Path
 
 from .errors import Position, ProjectFileError
-from .crossproject import Claim, CrossRule, judge, load_cross_rules
+from .crossproject import Claim, CrossRule, judge_partition, load_cross_rules, ordered, partition
 from .crossproject import Programme as CrossProgramme
 from .crossproject import Roster
+from .engines import Engine, SerialEngine, engine, worker_cache
 from .evaluate import Checker
 from .evaluate.checker import CheckerState
 from .ledger import RawRow, SkippedRow, TabularLedger, read_ledger
@@ -165,17 +166,74 @@ def _split(ledger: TabularLedger, projects: dict[str, tuple[str, Project]], pack
     return _FilePart(account, ledger_columns(ledger), parts, unmatched)
 
 
-_WORKER: dict[str, object] = {}
+@dataclass(frozen=True)
+class _Setup:
+    """What a worker needs to rebuild the pack and the project files: paths, never the objects."""
+
+    rule_paths: tuple[str, ...] | None
+    projects_dir: str
+    sheet: str | None
+    today: dt.date | None
+
+    def load(self) -> tuple[RulePack, dict[str, tuple[str, Project]]]:
+        def build() -> tuple[RulePack, dict[str, tuple[str, Project]]]:
+            pack = load_rules(list(self.rule_paths) if self.rule_paths else None)
+            return pack, load_projects(self.projects_dir, pack)
+
+        return worker_cache(("programme", self.rule_paths, self.projects_dir), build)
 
 
-def _start_worker(rule_paths: list[str] | None, projects_dir: str, sheet: str | None) -> None:
-    pack = load_rules(rule_paths)
-    _WORKER.update(pack=pack, projects=load_projects(projects_dir, pack), sheet=sheet)
+def _split_task(path: str, setup: _Setup) -> _FilePart:
+    pack, projects = setup.load()
+    return _split(read_ledger(path, setup.sheet, ledger_layout(pack)), projects, pack)
 
 
-def _worker_split(path: str) -> _FilePart:
-    layout = ledger_layout(_WORKER["pack"])
-    return _split(read_ledger(path, _WORKER["sheet"], layout), _WORKER["projects"], _WORKER["pack"])  # type: ignore[arg-type]
+def _report_task(code: str, contributing: list[_FilePart], setup: _Setup) -> Report:
+    pack, projects = setup.load()
+    return _project_report(code, contributing, projects[code][1], pack, setup)
+
+
+def _project_report(code: str, contributing: list[_FilePart], project: Project, pack: RulePack,
+                    setup: _Setup) -> Report:
+    """One project's report from the parts of it that the ledger files hold (in file order)."""
+    columns = set().union(*(fp.columns for fp in contributing))
+    checker = Checker(project, pack, columns=columns, today=setup.today, retain_entries=False)
+    checker.sources = [fp.account.path for fp in contributing] if len(contributing) > 1 else []
+    errors: list[InputError] = []
+    not_run: dict[str, list[str]] = {}
+    rows = rejected = 0
+    for index, fp in enumerate(contributing):
+        part = fp.parts[code]
+        if part.state is not None:
+            checker.merge(part.state, file=index)
+        rows += part.rows
+        rejected += len(part.rejected)
+        errors.extend(e.model_copy(update={"file": fp.account.path}) if checker.sources else e
+                      for e in part.errors)
+        for item in part.not_run:
+            not_run.setdefault(item.rule_id, []).append(item.reason)
+    for rule_id in list(not_run):
+        if len(not_run[rule_id]) < len([fp for fp in contributing if fp.parts[code].state is not None]):
+            del not_run[rule_id]  # it ran on some of the files
+    checker.not_run = [RuleNotRun(rule_id=r.id, title=r.title, reason=not_run[r.id][0])
+                       for r in pack.active_rules if r.id in not_run]
+    summary = InputSummary(
+        path="; ".join(fp.account.path for fp in contributing),
+        sha256=None,
+        rows_total=rows,
+        rows_checked=rows - rejected,
+        rows_rejected=rejected,
+        rows_skipped=0,
+        money=merge(fp.parts[code].money.result() for fp in contributing),
+    )
+    ledgers = [read_ledger(fp.account.path, setup.sheet, ledger_layout(pack)) for fp in contributing]
+    return checker.report(input=summary, input_errors=errors, lookup=refetch(ledgers, checker))
+
+
+def _cross_task(claims: list[Claim], programme: CrossProgramme, setup: _Setup, parts: int,
+                part: int) -> list[CrossProjectFinding]:
+    pack, _ = setup.load()
+    return judge_partition(claims, programme, cross_project_rules(pack), parts, part)
 
 
 def check_programme(
@@ -188,68 +246,31 @@ def check_programme(
     jobs: int = 1,
     sheet: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    engine_name: str = "local",
+    scheduler: str | None = None,
 ) -> ProgrammeReport:
-    """Check every ledger against its project; the result does not depend on ``jobs``."""
+    """Check every ledger against its project; the result depends on neither ``jobs`` nor the engine.
+
+    Each ledger file is a map task (read, split by project, entries judged);
+    each project's report is a map task over the parts of it the files hold;
+    the cross-project checks are map tasks over the claims shuffled by key.
+    ``engine_name="dask"`` runs them on a Dask cluster (``scheduler`` is its
+    address; none starts a LocalCluster of ``jobs`` workers).  Workers load the
+    pack from ``rule_paths`` (the bundled pack when ``None``).
+    """
     pack = pack if pack is not None else load_rules(rule_paths)
     projects = load_projects(projects_dir, pack)
     names = [str(p) for p in ledger_paths]
-    file_parts: list[_FilePart] = []
-    if jobs > 1 and len(names) > 1:
-        from concurrent.futures import ProcessPoolExecutor
-
-        start = functools.partial(_start_worker, [str(p) for p in rule_paths] if rule_paths else None,
-                                  str(projects_dir), sheet)
-        with ProcessPoolExecutor(max_workers=jobs, initializer=start) as pool:
-            for done, file_part in enumerate(pool.map(_worker_split, names), start=1):
-                file_parts.append(file_part)
-                if progress is not None:
-                    progress(done, len(names))
-    else:
-        for done, name in enumerate(names, start=1):
-            file_parts.append(_split(read_ledger(name, sheet, ledger_layout(pack)), projects, pack))
-            if progress is not None:
-                progress(done, len(names))
-
-    reports: list[Report] = []
-    for code in sorted(projects):
-        contributing = [(i, fp) for i, fp in enumerate(file_parts) if code in fp.parts]
-        if not contributing:
-            continue
-        project = projects[code][1]
-        columns = set().union(*(fp.columns for _, fp in contributing))
-        checker = Checker(project, pack, columns=columns, today=today, retain_entries=False)
-        checker.sources = [fp.account.path for _, fp in contributing] if len(contributing) > 1 else []
-        errors: list[InputError] = []
-        not_run: dict[str, list[str]] = {}
-        rows = rejected = 0
-        for index, (_, fp) in enumerate(contributing):
-            part = fp.parts[code]
-            if part.state is not None:
-                checker.merge(part.state, file=index)
-            rows += part.rows
-            rejected += len(part.rejected)
-            errors.extend(e.model_copy(update={"file": fp.account.path}) if checker.sources else e
-                          for e in part.errors)
-            for item in part.not_run:
-                not_run.setdefault(item.rule_id, []).append(item.reason)
-        for rule_id in list(not_run):
-            if len(not_run[rule_id]) < len([p for _, p in contributing if p.parts[code].state is not None]):
-                del not_run[rule_id]  # it ran on some of the files
-        checker.not_run = [RuleNotRun(rule_id=r.id, title=r.title, reason=not_run[r.id][0])
-                           for r in pack.active_rules if r.id in not_run]
-        summary = InputSummary(
-            path="; ".join(fp.account.path for _, fp in contributing),
-            sha256=None,
-            rows_total=rows,
-            rows_checked=rows - rejected,
-            rows_rejected=rejected,
-            rows_skipped=0,
-            money=merge(fp.parts[code].money.result() for _, fp in contributing),
-        )
-        ledgers = [read_ledger(fp.account.path, sheet, ledger_layout(pack)) for _, fp in contributing]
-        reports.append(checker.report(input=summary, input_errors=errors, lookup=refetch(ledgers, checker)))
-
-    cross = _cross_project(file_parts, reports, projects, pack)
+    setup = _Setup(tuple(str(p) for p in rule_paths) if rule_paths else None, str(projects_dir), sheet, today)
+    with engine(engine_name, jobs=jobs, scheduler=scheduler) as run:
+        local = isinstance(run, SerialEngine)
+        if local:  # the objects already loaded, not rebuilt from their paths
+            worker_cache(("programme", setup.rule_paths, setup.projects_dir), lambda: (pack, projects))
+        file_parts = run.map(_split_task, names, setup, progress=progress)
+        codes = [code for code in sorted(projects) if any(code in fp.parts for fp in file_parts)]
+        shuffled = [[fp for fp in file_parts if code in fp.parts] for code in codes]  # each project's parts
+        reports = run.map(_report_task, list(zip(codes, shuffled)), setup, star=True)
+        cross = _cross_project(file_parts, reports, projects, pack, run, setup)
     unmatched = [u for fp in file_parts for u in fp.unmatched]
     lines = [_line(report) for report in reports]
     with_ledger = {r.project.code for r in reports}
@@ -290,7 +311,8 @@ def cross_project_categories(pack: RulePack) -> frozenset[str]:
 
 
 def _cross_project(file_parts: Sequence[_FilePart], reports: Sequence[Report],
-                   projects: dict[str, tuple[str, Project]], pack: RulePack) -> list[CrossProjectFinding]:
+                   projects: dict[str, tuple[str, Project]], pack: RulePack, run: Engine,
+                   setup: _Setup) -> list[CrossProjectFinding]:
     """Claims of every project compared with each other; rows a project already recovers are not recovered twice."""
     rules = cross_project_rules(pack)
     if not rules:
@@ -304,7 +326,11 @@ def _cross_project(file_parts: Sequence[_FilePart], reports: Sequence[Report],
                     recovered.add((report.project.code, v.files[i] if v.files else single, row))
     claims = [c for fp in file_parts for part in fp.parts.values() for c in part.claims]
     rosters = tuple(Roster(code, project.grantee, tuple(project.staff or ())) for code, (_, project) in sorted(projects.items()))
-    return judge(claims, CrossProgramme(rosters, frozenset(recovered)), rules)
+    programme = CrossProgramme(rosters, frozenset(recovered))
+    parts = max(run.workers, 1)
+    groups = partition(claims, parts)  # the shuffle: every key's claims in one group
+    found = run.map(_cross_task, [(group, programme, setup, parts, i) for i, group in enumerate(groups)], star=True)
+    return ordered(f for group in found for f in group)
 
 
 def _line(report: Report) -> ProjectLine:

@@ -170,6 +170,20 @@ def zip_bomb(tmp: Path) -> Path:
     return path
 
 
+def frame_codes(project, pack) -> set[str]:
+    import pandas as pd
+
+    from qianqi_rules.frames import check_batches
+
+    frame = pd.DataFrame([{"项目编号": "NONE", "日期": "2025-03-01", "科目": "会议费", "金额": "1"}])
+    return {code for out in check_batches([frame], {project.code: project}, pack) for code in out["rule_id"]}
+
+
+def without_module(monkeypatch, name: str, fn: Callable[[], set[str]]) -> set[str]:
+    monkeypatch.setitem(sys.modules, name, None)
+    return fn()
+
+
 def without_openpyxl(monkeypatch, fn: Callable[[], object]) -> set[str]:
     monkeypatch.setitem(sys.modules, "openpyxl", None)
     return raises(QianqiError, fn)
@@ -231,6 +245,13 @@ TRIGGERS: dict[str, Callable[..., set[str]]] = {
     "excel-missing-reader": lambda tmp, monkeypatch, **_: without_openpyxl(
         monkeypatch, lambda: read_xlsx(DATA / "ledger_export.xlsx")),
     "excel-unreadable": lambda tmp, **_: raises(LedgerFileError, lambda: read_xlsx(write(tmp, "b.xlsx", b"PK\x03\x04x"))),
+    "unknown-project": lambda tmp, project, pack, **_: frame_codes(project, pack),
+    "engine-missing": lambda tmp, monkeypatch, **_: without_module(monkeypatch, "distributed", lambda: cli(
+        "check", str(DATA / "programme" / "ledgers"), "--projects", str(DATA / "programme" / "projects"),
+        "--engine", "dask")),
+    "engine-unreachable": lambda tmp, **_: cli("check", str(DATA / "programme" / "ledgers"), "--projects",
+                                               str(DATA / "programme" / "projects"), "--engine", "dask",
+                                               "--scheduler", "tcp://127.0.0.1:9"),
     "cross-project-rule": lambda tmp, **_: raises(RuleFileError, lambda: load_cross_rules(
         [pack_with(tmp, {"programme/cross_project.yaml": "cross_project:\n  - {id: QQ1399, check: x}\n"})])),
     "excel-too-large": lambda tmp, **_: raises(LedgerFileError, lambda: read_xlsx(zip_bomb(tmp))),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import csv
+import datetime as dt
 import io
 from collections.abc import Callable
 from typing import Any
@@ -23,9 +23,8 @@ from .cells import (
     clawback_rows,
     finding_rows,
     input_error_rows,
-    safe_text,
 )
-from .csv_report import _text
+from .csv_report import csv_bytes
 from .json_report import json_document
 from .plain import plain
 
@@ -35,14 +34,14 @@ UNMATCHED_HEADERS = ["台账", "项目编号", "行", "原因"]
 
 def _summary_rows(programme: ProgrammeReport) -> list[list[Any]]:
     return [
-        [p.code, safe_text(p.name), p.rows, p.errors, p.warnings, p.rejected, p.clawback_total, p.spent_total,
+        [p.code, p.name, p.rows, p.errors, p.warnings, p.rejected, p.clawback_total, p.spent_total,
          p.budget_total, p.execution_rate]
         for p in programme.projects
     ]
 
 
 def _unmatched_rows(programme: ProgrammeReport) -> list[list[Any]]:
-    return [[safe_text(u.path), safe_text(u.project_code or ""), "、".join(str(r) for r in u.rows), u.reason]
+    return [[u.path, u.project_code or "", "、".join(str(r) for r in u.rows), u.reason]
             for u in programme.unmatched]
 
 
@@ -85,28 +84,26 @@ def render_programme_json(programme: ProgrammeReport, *, color: bool = False, wi
 
 
 def render_programme_csv(programme: ProgrammeReport, *, color: bool = False, width: int | None = None) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["项目编号", *FINDING_HEADERS])
-    for row in _per_project(programme, finding_rows):
-        writer.writerow([_text(v) for v in row])
-    return "\ufeff".encode() + buffer.getvalue().encode("utf-8")
+    return csv_bytes(["项目编号", *FINDING_HEADERS], _per_project(programme, finding_rows))
 
 
-def render_programme_xlsx(programme: ProgrammeReport, *, color: bool = False, width: int | None = None) -> bytes:
+def render_programme_xlsx(programme: ProgrammeReport, *, color: bool = False, width: int | None = None,
+                          today: dt.date | None = None) -> bytes:
     from .xlsx_report import _sheet, workbook
 
     book = workbook()
-    _sheet(book, "项目汇总", SUMMARY_HEADERS, _summary_rows(programme), money={6, 7, 8}, percent={9},
-           widths={0: 20, 1: 36})
+    header = f"项目汇总｜{today or dt.date.today()}"
+    _sheet(book, "项目汇总", SUMMARY_HEADERS, _summary_rows(programme), widths={"项目编号": 20, "项目名称": 36},
+           page_header=header)
     _sheet(book, "违规发现", ["项目编号", *FINDING_HEADERS], _per_project(programme, finding_rows),
-           money={8, 14, 15}, widths={0: 20, 13: 60})
+           widths={"项目编号": 20, "说明": 60}, page_header=header)
     _sheet(book, "预算执行", ["项目编号", *BUDGET_HEADERS], _per_project(programme, budget_rows),
-           money={3, 4, 5, 6, 7}, percent={8}, widths={0: 20, 1: 36})
-    _sheet(book, "追回汇总", ["项目编号", *CLAWBACK_HEADERS], _per_project(programme, clawback_rows), money={2})
+           widths={"项目编号": 20, "科目": 36}, page_header=header)
+    _sheet(book, "追回汇总", ["项目编号", *CLAWBACK_HEADERS], _per_project(programme, clawback_rows), page_header=header)
     _sheet(book, "无法读取的行", ["项目编号", *INPUT_ERROR_HEADERS], _per_project(programme, input_error_rows),
-           money=set())
-    _sheet(book, "未匹配的台账", UNMATCHED_HEADERS, _unmatched_rows(programme), money=set(), widths={0: 40, 3: 50})
+           page_header=header)
+    _sheet(book, "未匹配的台账", UNMATCHED_HEADERS, _unmatched_rows(programme), widths={"台账": 40, "原因": 50},
+           page_header=header)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

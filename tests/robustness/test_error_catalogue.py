@@ -27,6 +27,7 @@ from qianqi_rules import (
 )
 from qianqi_rules.cli import main
 from qianqi_rules.ledger import read_csv, read_xlsx
+from qianqi_rules.report.pdf_report import render_pdf
 from qianqi_rules.rules.expressions import ExpressionError, compile_expression
 from qianqi_rules.rules.pack import bundled_pack_path
 from qianqi_rules.rules.symbols import ENTRY_SYMBOLS
@@ -154,6 +155,11 @@ def csv_error(tmp: Path) -> set[str]:
         csv.field_size_limit(limit)
 
 
+def _without_module(monkeypatch, name: str, fn: Callable[[], object]) -> set[str]:
+    monkeypatch.setitem(sys.modules, name, None)
+    return raises(QianqiError, fn)
+
+
 def without_openpyxl(monkeypatch, fn: Callable[[], object]) -> set[str]:
     monkeypatch.setitem(sys.modules, "openpyxl", None)
     return raises(QianqiError, fn)
@@ -219,6 +225,11 @@ TRIGGERS: dict[str, Callable[..., set[str]]] = {
     "bad-arguments": lambda tmp, **_: cli("check", LEDGER),
     "output-unwritable": lambda tmp, **_: cli("check", LEDGER, "--project", PROJECT, "--output",
                                               str(tmp / "no" / "such" / "dir" / "r.txt")),
+    "pdf-missing-renderer": lambda tmp, monkeypatch, pack, project, **_: _without_module(
+        monkeypatch, "typst", lambda: render_pdf(check_entries([], project, pack))),
+    "pdf-missing-font": lambda tmp, monkeypatch, **_: (
+        monkeypatch.setenv("QIANQI_PDF_FONT", str(tmp / "none.ttc")),
+        cli("check", LEDGER, "--project", PROJECT, "--format", "pdf", "--output", str(tmp / "r.pdf")))[1],
     "output-exists": lambda tmp, **_: cli("init", write(tmp, "p.xlsx", "")),
     "output-is-input": lambda tmp, **_: cli("check", LEDGER, "--project", str(shutil.copy(PROJECT, tmp / "p.yaml")),
                                             "--output", str(tmp / "p.yaml")),

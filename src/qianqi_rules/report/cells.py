@@ -197,7 +197,12 @@ def waived_rows(report: Report) -> list[Row]:
 
 def about_rows(report: Report, today: dt.date) -> list[Row]:
     """The header of every document: project, ledger, rule pack, date and the totals, as (label, value) rows."""
-    inp, pack, s = report.input, report.pack, report.summary
+    return header_rows(report, today) + total_rows(report)
+
+
+def header_rows(report: Report, today: dt.date) -> list[Row]:
+    """Project, ledger, rule pack and date, as (label, value) rows."""
+    inp, pack = report.input, report.pack
     rows: list[Row] = [
         ["项目编号", report.project.code],
         ["项目名称", report.project.name],
@@ -211,8 +216,14 @@ def about_rows(report: Report, today: dt.date) -> list[Row]:
     ]
     if len(pack.layers) > 1:
         rows += [[f"  其中 {layer.name}", f"版本 {layer.version}，SHA-256 {layer.sha256}"] for layer in pack.layers]
-    rows += [
-        ["报告日期", today],
+    rows.append(["报告日期", today])
+    return rows
+
+
+def total_rows(report: Report) -> list[Row]:
+    """The counts and the money, as (label, value) rows."""
+    s = report.summary
+    return [
         ["错误", s.errors],
         ["警告", s.warnings],
         ["提示", s.infos],
@@ -222,4 +233,3 @@ def about_rows(report: Report, today: dt.date) -> list[Row]:
         ["支出合计（扣除退款）", money(s.spent_total)],
         ["应追回合计", money(s.clawback_total)],
     ]
-    return rows

@@ -26,6 +26,7 @@ from .cells import (
 )
 from .csv_report import csv_bytes
 from .json_report import json_document
+from .pdf_report import render_programme_pdf
 from .plain import plain
 
 SUMMARY_HEADERS = ["项目编号", "项目名称", "行数", "错误", "警告", "拒收", "应追回", "支出合计", "预算合计", "执行率"]
@@ -114,4 +115,5 @@ PROGRAMME_RENDERERS: dict[str, Callable[..., str | bytes]] = {
     "json": render_programme_json,
     "csv": render_programme_csv,
     "xlsx": render_programme_xlsx,
+    "pdf": render_programme_pdf,
 }

@@ -285,3 +285,18 @@ def test_published_schema_is_current_and_covers_the_contract(capsys) -> None:
     violation = printed["$defs"]["Violation"]
     assert {"rule_id", "severity", "citation", "rows", "message", "amount"} <= set(violation["required"])
     assert {"clawback_counted", "recover_under"} <= set(violation["properties"])
+
+
+def test_programme_workbook_adds_up_to_the_programme_total(tmp_path, capsys) -> None:
+    folder = tmp_path / "projects"
+    folder.mkdir()
+    (folder / "a.yaml").write_text(PROJECT.read_text(encoding="utf-8"), encoding="utf-8")
+    target = tmp_path / "计划.xlsx"
+    assert main(["check", str(EXAMPLE), "--projects", str(folder), "--format", "xlsx", "--output", str(target)]) == 1
+    assert main(["check", str(EXAMPLE), "--projects", str(folder), "--format", "json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    book = openpyxl.load_workbook(target)
+    total = Decimal(doc["summary"]["clawback_total"])
+    assert _sum(r["计入追回"] for r in _table(book["违规发现"])) == total
+    assert _sum(r["金额"] for r in _table(book["追回汇总"])) == total
+    assert _sum(r["应追回"] for r in _table(book["项目汇总"])) == total

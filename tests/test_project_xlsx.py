@@ -222,3 +222,9 @@ def test_a_programme_folder_may_hold_workbooks(tmp_path, capsys) -> None:
     doc = json.loads(capsys.readouterr().out)
     assert [p["code"] for p in doc["projects"]] == [data["code"]]
     assert doc["projects"][0]["errors"] > 0
+
+
+def test_a_huge_file_is_refused_before_it_is_read(pack, tmp_path) -> None:
+    path = tmp_path / "p.xlsx"
+    path.write_bytes(b"PK\x03\x04" + b"\0" * (5 * 1024 * 1024))
+    assert problem(pack, path).code == "file-too-large"

@@ -41,6 +41,8 @@ KINDS = {"本单位工作人员": "staff", "财政供养人员": "fiscal_funded"
 KIND_VARIANTS = {"受资助单位工作人员": "staff", "单位工作人员": "staff", "工作人员": "staff", "本单位": "staff",
                  "财政供养": "fiscal_funded"}
 HEADER_SEARCH_ROWS = 10
+MAX_COLUMNS = 50  # where a table's header is looked for
+MAX_BYTES = 5 * 1024 * 1024
 
 MISSING_READER = "读取 Excel 项目文件需要 openpyxl：请运行 pip install 'qianqi-rules[excel]'"
 
@@ -85,9 +87,12 @@ class _Book:
             raise ProjectFileError(MISSING_READER, position=Position(path), code="excel-missing-reader",
                                    hint="或者把项目写成 YAML 文件（见 docs/ledger.md）") from None
         self.path = path
-        self._openpyxl = openpyxl
         try:
+            if Path(path).stat().st_size > MAX_BYTES:
+                raise ProjectFileError("项目文件超过 5 MB", position=Position(path), code="file-too-large",
+                                       hint="项目文件应是小文件：检查是否选错了文件")
             self.values = openpyxl.load_workbook(path, data_only=True)
+            formulas = openpyxl.load_workbook(path, data_only=False)
         except FileNotFoundError:
             raise ProjectFileError("项目文件不存在", position=Position(path), code="project-not-found") from None
         except OSError as exc:
@@ -97,32 +102,33 @@ class _Book:
             raise ProjectFileError(f"项目文件不是可以读取的 Excel 工作簿（{type(exc).__name__}）",
                                    position=Position(path), code="project-unreadable",
                                    hint="用 Excel 打开后另存为 .xlsx，或用 qianqi-rules init 重新生成模板") from None
-        self._formulas: Any = None
+        #: (sheet, row, column) of formulas with no saved result (a workbook written by a program, never by Excel)
+        self.uncalculated: dict[tuple[str, int, int], str] = {}
+        for sheet in formulas.worksheets:
+            saved = self.values[sheet.title]
+            for row in sheet.iter_rows():
+                for cell in row:
+                    if cell.data_type == "f" and saved.cell(row=cell.row, column=cell.column).value is None:
+                        text = cell.value if isinstance(cell.value, str) else getattr(cell.value, "text", "")
+                        self.uncalculated[(sheet.title, cell.row, cell.column)] = str(text)
 
     def sheet(self, name: str) -> Any | None:
         return self.values[name] if name in self.values.sheetnames else None
-
-    def value(self, sheet: Any, row: int, column: int) -> Any:
-        value = sheet.cell(row=row, column=column).value
-        if value is None:
-            if self._formulas is None:
-                self._formulas = self._openpyxl.load_workbook(self.path, data_only=False)
-            formula = self._formulas[sheet.title].cell(row=row, column=column).value
-            if isinstance(formula, str) and formula.startswith("="):
-                raise ProjectFileError(
-                    f"单元格是公式 {formula}，但工作簿中没有它的计算结果", position=self.at(sheet, row, column),
-                    code="project-field", hint="在 Excel 中打开并保存一次（保存时会写入计算结果），或直接填写数值")
-        if isinstance(value, str):
-            value = value.strip()
-            return value or None
-        return value
 
     def at(self, sheet: Any, row: int, column: int | None = None) -> Position:
         return Position(self.path, row, column, sheet=sheet.title)
 
     def rows(self, sheet: Any, start: int, width: int) -> Iterator[tuple[int, list[Any]]]:
-        for row in range(start, (sheet.max_row or 0) + 1):
-            yield row, [self.value(sheet, row, c) for c in range(1, width + 1)]
+        """(row number, the first ``width`` cells) from ``start`` on: text stripped, empty text as ``None``."""
+        for row, values in enumerate(sheet.iter_rows(min_row=start, max_col=width, values_only=True), start=start):
+            cells = list(values) + [None] * (width - len(values))
+            for column, value in enumerate(cells, start=1):
+                if value is None and (sheet.title, row, column) in self.uncalculated:
+                    raise ProjectFileError(
+                        f"单元格是公式 {self.uncalculated[(sheet.title, row, column)]}，但工作簿中没有它的计算结果",
+                        position=self.at(sheet, row, column), code="project-field",
+                        hint="在 Excel 中打开并保存一次（保存时会写入计算结果），或直接填写数值")
+            yield row, [(v.strip() or None) if isinstance(v, str) else v for v in cells]
 
 
 def _date(value: Any) -> Any:
@@ -141,12 +147,12 @@ def _date(value: Any) -> Any:
 def _table(book: _Book, sheet: Any, headers: dict[str, str], required: tuple[str, ...]
            ) -> tuple[int, dict[str, int]] | None:
     """(header row, field -> column) of a table sheet; None when the sheet is empty."""
-    last = min(sheet.max_row or 0, HEADER_SEARCH_ROWS)
-    width = sheet.max_column or 0
+    width = min(sheet.max_column or 0, MAX_COLUMNS)
     wanted = {_key(h): f for h, f in headers.items()}
     filled = False
-    for row in range(1, last + 1):
-        cells = [book.value(sheet, row, c) for c in range(1, width + 1)]
+    for row, cells in book.rows(sheet, 1, width):
+        if row > HEADER_SEARCH_ROWS:
+            break
         filled = filled or any(c is not None for c in cells)
         found = {wanted[_key(c)]: i + 1 for i, c in enumerate(cells) if c is not None and _key(c) in wanted}
         if all(f in found for f in required):

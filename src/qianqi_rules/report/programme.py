@@ -23,6 +23,7 @@ from .cells import (
     clawback_rows,
     finding_rows,
     input_error_rows,
+    money,
 )
 from .csv_report import csv_bytes
 from .json_report import json_document
@@ -44,6 +45,29 @@ def _summary_rows(programme: ProgrammeReport) -> list[list[Any]]:
 def _unmatched_rows(programme: ProgrammeReport) -> list[list[Any]]:
     return [[u.path, u.project_code or "", "、".join(str(r) for r in u.rows), u.reason]
             for u in programme.unmatched]
+
+
+def _about_rows(programme: ProgrammeReport, today: dt.date) -> list[list[Any]]:
+    s = programme.summary
+    rows: list[list[Any]] = [["项目数", s.projects], ["台账文件", "、".join(a.path for a in programme.ledgers)]]
+    if programme.reports:
+        pack = programme.reports[0].pack
+        rows += [["规则包", f"{pack.name}（版本 {pack.version}，{pack.rules} 条规则）"], ["规则包 SHA-256", pack.sha256]]
+    rows += [["报告日期", today], ["错误", s.errors], ["警告", s.warnings], ["未匹配的台账行", s.rows_unmatched],
+             ["支出合计（扣除退款）", money(s.spent_total)], ["应追回合计", money(s.clawback_total)]]
+    return rows
+
+
+def _sections(programme: ProgrammeReport) -> list[Any]:
+    """Each project's sections of the 说明 sheet, a project column in front."""
+    from .xlsx_report import report_sections
+
+    merged: dict[str, tuple[list[str], list[list[Any]], str]] = {}
+    for report in programme.reports:
+        for heading, headers, rows, empty in report_sections(report):
+            _, found, _ = merged.setdefault(heading, (["项目编号", *headers], [], empty))
+            found.extend([report.project.code, *row] for row in rows)
+    return [(heading, headers, rows, empty) for heading, (headers, rows, empty) in merged.items()]
 
 
 def _per_project(programme: ProgrammeReport, rows_of: Any) -> list[list[Any]]:
@@ -90,12 +114,14 @@ def render_programme_csv(programme: ProgrammeReport, *, color: bool = False, wid
 
 def render_programme_xlsx(programme: ProgrammeReport, *, color: bool = False, width: int | None = None,
                           today: dt.date | None = None) -> bytes:
-    from .xlsx_report import _sheet, workbook
+    from .xlsx_report import _sheet, about_sheet, report_sections, workbook
 
     book = workbook()
-    header = f"项目汇总｜{today or dt.date.today()}"
+    today = today or dt.date.today()
+    header = f"项目汇总｜{today}"
     _sheet(book, "项目汇总", SUMMARY_HEADERS, _summary_rows(programme), widths={"项目编号": 20, "项目名称": 36},
            page_header=header)
+    about_sheet(book, _about_rows(programme, today), _sections(programme), header)
     _sheet(book, "违规发现", ["项目编号", *FINDING_HEADERS], _per_project(programme, finding_rows),
            widths={"项目编号": 20, "说明": 60}, page_header=header)
     _sheet(book, "预算执行", ["项目编号", *BUDGET_HEADERS], _per_project(programme, budget_rows),

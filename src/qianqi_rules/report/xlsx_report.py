@@ -110,7 +110,20 @@ def page_header(report: Report, today: dt.date) -> str:
     return visible(text).replace("&", "&&")[:250]
 
 
-def _about_sheet(book: Any, report: Report, today: dt.date) -> None:
+#: a section of the 说明 sheet: heading, column headers, rows, what to say when there are none
+Section = tuple[str, Sequence[str], list[Row], str]
+
+
+def report_sections(report: Report) -> list[Section]:
+    """What a check could not do, for the 说明 sheet: rules not run, standards not checked, waiver problems."""
+    return [
+        ("未运行的规则", NOT_RUN_HEADERS, not_run_rows(report), "无：所有规则都已运行。"),
+        ("开支标准未能检查（缺少数据，未按默认值猜测）", GAP_HEADERS, gap_rows(report), "无。"),
+        ("豁免文件中的问题", WAIVER_PROBLEM_HEADERS, waiver_problem_rows(report), "无。"),
+    ]
+
+
+def about_sheet(book: Any, pairs: list[Row], sections: list[Section], header: str) -> None:
     """说明: what the report is about, then what it could not check — a reader learns it without the JSON."""
     from openpyxl.styles import Alignment, Font
 
@@ -118,7 +131,7 @@ def _about_sheet(book: Any, report: Report, today: dt.date) -> None:
     title = _put(sheet, 1, 1, "“千人进千企”项目经费检查报告（管理办法第十四条）")
     title.font = Font(bold=True, size=14)
     row = 3
-    for label, value in about_rows(report, today):
+    for label, value in pairs:
         _put(sheet, row, 1, label).font = Font(bold=True)
         _put(sheet, row, 2, value)
         row += 1
@@ -127,11 +140,7 @@ def _about_sheet(book: Any, report: Report, today: dt.date) -> None:
     note.alignment = Alignment(wrap_text=True, vertical="top")
     sheet.row_dimensions[row + 1].height = 48
     row += 3
-    for heading, headers, rows, empty in (
-        ("未运行的规则", NOT_RUN_HEADERS, not_run_rows(report), "无：所有规则都已运行。"),
-        ("开支标准未能检查（缺少数据，未按默认值猜测）", GAP_HEADERS, gap_rows(report), "无。"),
-        ("豁免文件中的问题", WAIVER_PROBLEM_HEADERS, waiver_problem_rows(report), "无。"),
-    ):
+    for heading, headers, rows, empty in sections:
         _put(sheet, row, 1, f"{heading}：{len(rows)} 项").font = Font(bold=True)
         row += 1
         if not rows:
@@ -145,9 +154,9 @@ def _about_sheet(book: Any, report: Report, today: dt.date) -> None:
                 _put(sheet, row, c, value).alignment = Alignment(wrap_text=True, vertical="top")
             row += 1
         row += 1
-    for letter, width in (("A", 22), ("B", 48), ("C", 50), ("D", 40)):
+    for letter, width in (("A", 22), ("B", 48), ("C", 50), ("D", 40), ("E", 30)):
         sheet.column_dimensions[letter].width = width
-    sheet.oddHeader.center.text = page_header(report, today)
+    sheet.oddHeader.center.text = header
 
 
 def workbook() -> Any:
@@ -167,7 +176,7 @@ def render_xlsx(report: Report, *, color: bool = False, width: int | None = None
     today = today or dt.date.today()
     header = page_header(report, today)
     book = workbook()
-    _about_sheet(book, report, today)
+    about_sheet(book, about_rows(report, today), report_sections(report), header)
     _sheet(book, "违规发现", FINDING_HEADERS, finding_rows(report), page_header=header,
            widths={"文件": 16, "行": 10, "日期": 11, "凭证号": 10, "科目": 14, "摘要": 30, "条款": 18, "标题": 28,
                    "说明": 60, "豁免或冲回": 20})

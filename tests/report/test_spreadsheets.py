@@ -300,3 +300,7 @@ def test_programme_workbook_adds_up_to_the_programme_total(tmp_path, capsys) -> 
     assert _sum(r["计入追回"] for r in _table(book["违规发现"])) == total
     assert _sum(r["金额"] for r in _table(book["追回汇总"])) == total
     assert _sum(r["应追回"] for r in _table(book["项目汇总"])) == total
+    notes = [c for row in book["说明"].iter_rows(values_only=True) for c in row if c is not None]
+    for r in doc["reports"][0]["rules_not_run"]:
+        assert r["rule_id"] in notes and r["reason"] in notes
+    assert doc["reports"][0]["pack"]["sha256"] in notes

@@ -228,3 +228,12 @@ def test_a_huge_file_is_refused_before_it_is_read(pack, tmp_path) -> None:
     path = tmp_path / "p.xlsx"
     path.write_bytes(b"PK\x03\x04" + b"\0" * (5 * 1024 * 1024))
     assert problem(pack, path).code == "file-too-large"
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="named pipes are POSIX")
+def test_a_pipe_named_xlsx_is_refused_not_waited_on(pack, tmp_path) -> None:
+    import os
+
+    path = tmp_path / "p.xlsx"
+    os.mkfifo(path)
+    assert problem(pack, path).code == "project-unreadable"

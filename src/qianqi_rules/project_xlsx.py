@@ -10,6 +10,7 @@ defined here once; :mod:`.project_template` writes it.
 
 from __future__ import annotations
 
+import stat
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterator
@@ -88,7 +89,11 @@ class _Book:
                                    hint="或者把项目写成 YAML 文件（见 docs/ledger.md）") from None
         self.path = path
         try:
-            if Path(path).stat().st_size > MAX_BYTES:
+            info = Path(path).stat()
+            if not stat.S_ISREG(info.st_mode) and not stat.S_ISDIR(info.st_mode):  # a pipe would block for ever
+                raise ProjectFileError("这不是普通文件（是设备、管道或套接字），无法读取", position=Position(path),
+                                       code="project-unreadable", hint="请指定磁盘上的 .xlsx 项目文件。")
+            if info.st_size > MAX_BYTES:
                 raise ProjectFileError("项目文件超过 5 MB", position=Position(path), code="file-too-large",
                                        hint="项目文件应是小文件：检查是否选错了文件")
             self.values = openpyxl.load_workbook(path, data_only=True)

@@ -60,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="台账文件（CSV 或 .xlsx；可以写多个，或一个目录：作为同一项目的台账一起检查）")
     check.add_argument("--sheet", help="Excel 台账的工作表名称（默认第一个工作表）")
     which = check.add_mutually_exclusive_group(required=True)
-    which.add_argument("--project", help="项目文件（YAML）")
+    which.add_argument("--project", help="项目文件（YAML，或 qianqi-rules init 生成的 .xlsx）")
     which.add_argument("--projects", help="项目文件目录：按项目编号为每个台账配对项目文件，一次检查整个计划")
     check.add_argument("--rules", action="append", help=rules_help)
     check.add_argument("--waivers", help="豁免文件（YAML）：经批准的例外")
@@ -85,6 +85,12 @@ def build_parser() -> argparse.ArgumentParser:
     list_cmd.add_argument("--format", choices=["table", "json"], default="table")
 
     sub.add_parser("schema", help="输出 JSON 报告的 JSON Schema", description="输出 --format json 报告的 JSON Schema")
+
+    init_cmd = sub.add_parser("init", help="生成 Excel 项目文件模板", description=(
+        "生成项目文件模板（.xlsx）：项目信息、预算、预算调整、人员名单；填好后用 check --project 模板.xlsx 检查"))
+    init_cmd.add_argument("path", metavar="PROJECT.xlsx", help="要生成的项目文件")
+    init_cmd.add_argument("--rules", action="append", help=rules_help)
+    init_cmd.add_argument("--force", action="store_true", help="文件已存在时覆盖它")
 
     explain_cmd = sub.add_parser("explain", help="解释一条规则：依据的条文、条件、示例和后果")
     explain_cmd.add_argument("rule_id", help="规则编号，如 QQ1010")
@@ -334,7 +340,25 @@ def _schema(args: argparse.Namespace) -> int:
     return EXIT_CLEAN
 
 
+def _init(args: argparse.Namespace) -> int:
+    from .project_template import template_bytes
+    from .project_xlsx import is_workbook
+
+    if not is_workbook(args.path):
+        raise QianqiError(f"项目模板应是 .xlsx 文件：{args.path}", code="bad-arguments",
+                          hint="如 qianqi-rules init 项目.xlsx")
+    if Path(args.path).exists() and not args.force:
+        raise QianqiError("文件已存在，没有覆盖它", position=Position(args.path), code="output-exists",
+                          hint="换一个文件名，或加 --force 覆盖")
+    pack = load_rules(args.rules)
+    if not _write(template_bytes(pack.categories.names), args.path):
+        return EXIT_FAILED
+    _say(f"项目模板已写入 {args.path}：按任务书填好后，用 qianqi-rules check 台账.csv --project {args.path} 检查")
+    return EXIT_CLEAN
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "init": _init,
     "schema": _schema,
     "check": _check,
     "lint": _lint,

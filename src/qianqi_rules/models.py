@@ -224,6 +224,12 @@ class Violation(_Frozen):
     message: str
     amount: Money
     clawback: Money | None = None
+    #: of ``clawback``, the money counted in ``summary.clawback_total``: each yuan once, so when several findings
+    #: claim one row, the first with the largest claim counts it (and a total's excess only what the rows left).
+    #: The findings' counted amounts add up to the total exactly; waived and reversed findings count nothing.
+    clawback_counted: Money | None = None
+    #: the Article 13 item the money is recovered under (with ``clawback``); ``report.clawback`` sums by it
+    recover_under: Citation | None = None
     entries: list[Entry] = Field(default_factory=list)
     evidence: dict[str, Any] = Field(default_factory=dict)
     waiver: WaiverRef | None = None

@@ -48,19 +48,20 @@ ZERO = Decimal(0)
 
 
 def load_projects(folder: str | Path, pack: RulePack) -> dict[str, tuple[str, Project]]:
-    """project code -> (file, project) for every ``*.yaml`` in ``folder``; two files with one code is an error."""
+    """project code -> (file, project) for every ``*.yaml`` (or ``*.xlsx``) in ``folder``; two files with one code is an error."""
     path = Path(folder)
     if not path.is_dir():
         raise ProjectFileError("项目文件目录不存在", position=Position(str(path)), code="projects-not-found")
     found: dict[str, tuple[str, Project]] = {}
-    for file in sorted([*path.glob("*.yaml"), *path.glob("*.yml")]):
+    files = [*path.glob("*.yaml"), *path.glob("*.yml"), *(f for f in path.glob("*.xlsx") if not f.name.startswith("~$"))]
+    for file in sorted(files):
         project = load_project(file, pack)
         if project.code in found:
             raise ProjectFileError(f"项目编号 {project.code} 同时出现在 {found[project.code][0]} 和本文件中",
                                    position=Position(str(file)), code="projects-duplicate-code")
         found[project.code] = (str(file), project)
     if not found:
-        raise ProjectFileError("目录中没有项目文件（*.yaml）", position=Position(str(path)), code="projects-empty")
+        raise ProjectFileError("目录中没有项目文件（*.yaml 或 *.xlsx）", position=Position(str(path)), code="projects-empty")
     return found
 
 

@@ -29,6 +29,7 @@ from qianqi_rules import (
 from qianqi_rules.cli import main
 from qianqi_rules.crossproject import load_cross_rules
 from qianqi_rules.ledger import read_csv, read_xlsx
+from qianqi_rules.report.pdf_report import render_pdf
 from qianqi_rules.rules.expressions import ExpressionError, compile_expression
 from qianqi_rules.rules.pack import bundled_pack_path
 from qianqi_rules.rules.symbols import ENTRY_SYMBOLS
@@ -219,11 +220,42 @@ def waiver_problem_codes(pack, project) -> set[str]:
     return {p.code for p in report.waiver_problems}
 
 
+def _workbook(tmp: Path, edit: Callable[[object], object]) -> str:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    edit(book)
+    path = tmp / "p.xlsx"
+    book.save(path)
+    return str(path)
+
+
+def _project_book(tmp: Path, edit: Callable[[object], object]) -> str:
+    """The ``init`` template with its required cells filled, then ``edit``-ed."""
+    import openpyxl
+
+    path = tmp / "p.xlsx"
+    assert main(["init", str(path)]) == 0
+    book = openpyxl.load_workbook(path)
+    info = book["项目信息"]
+    for row, value in ((2, "A"), (4, "G"), (5, "2025-01-01"), (6, "2025-12-31")):
+        info.cell(row=row, column=2).value = value
+    edit(book)
+    book.save(path)
+    return str(path)
+
+
 TRIGGERS: dict[str, Callable[..., set[str]]] = {
     # command line
     "bad-arguments": lambda tmp, **_: cli("check", LEDGER),
     "output-unwritable": lambda tmp, **_: cli("check", LEDGER, "--project", PROJECT, "--output",
                                               str(tmp / "no" / "such" / "dir" / "r.txt")),
+    "pdf-missing-renderer": lambda tmp, monkeypatch, pack, project, **_: without_module(
+        monkeypatch, "typst", lambda: raises(QianqiError, lambda: render_pdf(check_entries([], project, pack)))),
+    "pdf-missing-font": lambda tmp, monkeypatch, **_: (
+        monkeypatch.setenv("QIANQI_PDF_FONT", str(tmp / "none.ttc")),
+        cli("check", LEDGER, "--project", PROJECT, "--format", "pdf", "--output", str(tmp / "r.pdf")))[1],
+    "output-exists": lambda tmp, **_: cli("init", write(tmp, "p.xlsx", "")),
     "output-is-input": lambda tmp, **_: cli("check", LEDGER, "--project", str(shutil.copy(PROJECT, tmp / "p.yaml")),
                                             "--output", str(tmp / "p.yaml")),
     "interrupted": lambda tmp, monkeypatch, **_: cli_with_failure(monkeypatch, KeyboardInterrupt()),
@@ -286,6 +318,10 @@ TRIGGERS: dict[str, Callable[..., set[str]]] = {
     "entry-invalid": lambda tmp, pack, project, **_: raises(EntryError, lambda: Checker(project, pack).add(
         {"date": "x", "category": "会议费", "amount": "1"})),
     # project files
+    "project-missing-sheet": lambda tmp, pack, **_: raises(ProjectFileError, lambda: load_project(
+        _workbook(tmp, lambda book: book.create_sheet("预算")), pack)),
+    "project-bad-header": lambda tmp, pack, **_: raises(ProjectFileError, lambda: load_project(
+        _project_book(tmp, lambda book: book["预算"].__setitem__("A1", "类别")), pack)),
     "project-not-found": lambda tmp, **_: cli("check", LEDGER, "--project", str(tmp / "p.yaml")),
     "project-unreadable": lambda tmp, pack, **_: raises(ProjectFileError, lambda: load_project(tmp, pack)),
     "project-shape": lambda tmp, pack, **_: raises(ProjectFileError, lambda: load_project(write(tmp, "p.yaml", "- 1\n"), pack)),

@@ -51,6 +51,7 @@ from .findings import (
     Finding,
     budget_lines,
     clawback_lines,
+    counted,
     in_row_order,
     order,
     row_claims,
@@ -127,6 +128,7 @@ def _reversed_finding(v: Violation, by_rows: list[int]) -> Violation:
         "severity": "info",
         "message": f"{v.message}（已由第 {'、'.join(str(r) for r in by_rows)} 行整笔冲回，不计追回）",
         "clawback": ZERO if v.clawback is not None else None,
+        "clawback_counted": ZERO if v.clawback is not None else None,
     })
 
 
@@ -457,7 +459,12 @@ class Checker:
                 for f, v in zip(findings, violations, strict=True)
             ]
         violations = waive(violations, self.waivers, self.today, used)
-        claims, owners = row_claims(findings, violations, self.table)
+        claims, holders = row_claims(findings, violations, self.table)
+        owners = {o: findings[i].rule for o, i in holders.items()}
+        shares = [ZERO] * len(findings)
+        for ordinal, i in holders.items():
+            shares[i] += claims[ordinal]
+        violations = counted(violations, shares)
         totals: list[Finding] = []
         for rule in self.plan.aggregate_rules:
             for key, group in self._groups[rule.id].groups.items():
@@ -470,6 +477,10 @@ class Checker:
             (f.rule, f.pooled_claim, f.ordinals) for f, v in zip(totals, total_violations, strict=True)
             if f.pooled_claim is not None and f.rule.severity == "error" and v.waiver is None
         ]
+        total_violations = counted(total_violations, [
+            f.pooled_claim if f.pooled_claim is not None and f.rule.severity == "error" and v.waiver is None else ZERO
+            for f, v in zip(totals, total_violations, strict=True)
+        ])
         flagged: dict[str, Decimal] = {}
         for ordinal, amount in claims.items():
             category = self.table.category(ordinal)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import csv
+import datetime as dt
 import io
 from collections.abc import Callable
 from typing import Any
@@ -24,10 +24,11 @@ from .cells import (
     finding_rows,
     input_error_rows,
     SEVERITY_TEXT,
-    safe_text,
+    money,
 )
-from .csv_report import _text
+from .csv_report import csv_bytes
 from .json_report import json_document
+from .pdf_report import render_programme_pdf
 from .plain import plain
 
 SUMMARY_HEADERS = ["项目编号", "项目名称", "行数", "错误", "警告", "拒收", "应追回", "支出合计", "预算合计", "执行率"]
@@ -41,10 +42,10 @@ def _cross_rows(programme: ProgrammeReport) -> list[list[Any]]:
     rows = []
     for f in programme.cross_project:
         for i, c in enumerate(f.claims):
-            rows.append([f.rule_id, safe_text(f.title), f.citation.text, SEVERITY_TEXT[f.severity], c.project,
-                         safe_text(c.file or ""), c.row, safe_text(c.voucher_no or ""), c.date.isoformat(),
-                         safe_text(c.category), safe_text(c.payee or ""), safe_text(c.invoice_no or ""), c.amount,
-                         safe_text(f.message) if i == 0 else "", (f.clawback if i == 0 else None)])
+            rows.append([f.rule_id, f.title, f.citation.text, SEVERITY_TEXT[f.severity], c.project,
+                         c.file or "", c.row, c.voucher_no or "", c.date, c.category, c.payee or "",
+                         c.invoice_no or "", money(c.amount), f.message if i == 0 else "",
+                         (money(f.clawback) if i == 0 else None)])
     return rows
 
 
@@ -53,11 +54,12 @@ def _cross_csv_rows(programme: ProgrammeReport) -> list[list[Any]]:
     out = []
     for f in programme.cross_project:
         by_header = {
-            "文件": safe_text("、".join(dict.fromkeys(c.file or "" for c in f.claims))),
+            "文件": "、".join(dict.fromkeys(c.file or "" for c in f.claims)),
             "行": "、".join(f"{c.project}:{c.row}" for c in f.claims),
-            "条款": f.citation.text, "规则": f.rule_id, "标题": safe_text(f.title),
-            "严重程度": SEVERITY_TEXT[f.severity], "说明": safe_text(f.message), "涉及金额": f.amount,
-            "应追回": f.clawback,
+            "凭证号": "、".join(dict.fromkeys(c.voucher_no for c in f.claims if c.voucher_no)),
+            "条款": f.citation.text, "规则": f.rule_id, "标题": f.title,
+            "严重程度": SEVERITY_TEXT[f.severity], "说明": f.message, "涉及金额": money(f.amount),
+            "应追回": money(f.clawback), "计入追回": money(f.clawback),  # cross-project money: 另应追回, counted once
         }
         out.append(["、".join(f.projects), *[by_header.get(h, "") for h in FINDING_HEADERS]])
     return out
@@ -65,15 +67,38 @@ def _cross_csv_rows(programme: ProgrammeReport) -> list[list[Any]]:
 
 def _summary_rows(programme: ProgrammeReport) -> list[list[Any]]:
     return [
-        [p.code, safe_text(p.name), p.rows, p.errors, p.warnings, p.rejected, p.clawback_total, p.spent_total,
+        [p.code, p.name, p.rows, p.errors, p.warnings, p.rejected, p.clawback_total, p.spent_total,
          p.budget_total, p.execution_rate]
         for p in programme.projects
     ]
 
 
 def _unmatched_rows(programme: ProgrammeReport) -> list[list[Any]]:
-    return [[safe_text(u.path), safe_text(u.project_code or ""), "、".join(str(r) for r in u.rows), u.reason]
+    return [[u.path, u.project_code or "", "、".join(str(r) for r in u.rows), u.reason]
             for u in programme.unmatched]
+
+
+def _about_rows(programme: ProgrammeReport, today: dt.date) -> list[list[Any]]:
+    s = programme.summary
+    rows: list[list[Any]] = [["项目数", s.projects], ["台账文件", "、".join(a.path for a in programme.ledgers)]]
+    if programme.reports:
+        pack = programme.reports[0].pack
+        rows += [["规则包", f"{pack.name}（版本 {pack.version}，{pack.rules} 条规则）"], ["规则包 SHA-256", pack.sha256]]
+    rows += [["报告日期", today], ["错误", s.errors], ["警告", s.warnings], ["未匹配的台账行", s.rows_unmatched],
+             ["支出合计（扣除退款）", money(s.spent_total)], ["应追回合计", money(s.clawback_total)]]
+    return rows
+
+
+def _sections(programme: ProgrammeReport) -> list[Any]:
+    """Each project's sections of the 说明 sheet, a project column in front."""
+    from .xlsx_report import report_sections
+
+    merged: dict[str, tuple[list[str], list[list[Any]], str]] = {}
+    for report in programme.reports:
+        for heading, headers, rows, empty in report_sections(report):
+            _, found, _ = merged.setdefault(heading, (["项目编号", *headers], [], empty))
+            found.extend([report.project.code, *row] for row in rows)
+    return [(heading, headers, rows, empty) for heading, (headers, rows, empty) in merged.items()]
 
 
 def _per_project(programme: ProgrammeReport, rows_of: Any) -> list[list[Any]]:
@@ -123,29 +148,29 @@ def render_programme_json(programme: ProgrammeReport, *, color: bool = False, wi
 
 
 def render_programme_csv(programme: ProgrammeReport, *, color: bool = False, width: int | None = None) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["项目编号", *FINDING_HEADERS])
-    for row in [*_per_project(programme, finding_rows), *_cross_csv_rows(programme)]:
-        writer.writerow([_text(v) for v in row])
-    return "\ufeff".encode() + buffer.getvalue().encode("utf-8")
+    return csv_bytes(["项目编号", *FINDING_HEADERS], [*_per_project(programme, finding_rows), *_cross_csv_rows(programme)])
 
 
-def render_programme_xlsx(programme: ProgrammeReport, *, color: bool = False, width: int | None = None) -> bytes:
-    from .xlsx_report import _sheet, workbook
+def render_programme_xlsx(programme: ProgrammeReport, *, color: bool = False, width: int | None = None,
+                          today: dt.date | None = None) -> bytes:
+    from .xlsx_report import _sheet, about_sheet, report_sections, workbook
 
     book = workbook()
-    _sheet(book, "项目汇总", SUMMARY_HEADERS, _summary_rows(programme), money={6, 7, 8}, percent={9},
-           widths={0: 20, 1: 36})
+    today = today or dt.date.today()
+    header = f"项目汇总｜{today}"
+    _sheet(book, "项目汇总", SUMMARY_HEADERS, _summary_rows(programme), widths={"项目编号": 20, "项目名称": 36},
+           page_header=header)
+    about_sheet(book, _about_rows(programme, today), _sections(programme), header)
     _sheet(book, "违规发现", ["项目编号", *FINDING_HEADERS], _per_project(programme, finding_rows),
-           money={8, 14, 15}, widths={0: 20, 13: 60})
+           widths={"项目编号": 20, "说明": 60}, page_header=header)
     _sheet(book, "预算执行", ["项目编号", *BUDGET_HEADERS], _per_project(programme, budget_rows),
-           money={3, 4, 5, 6, 7}, percent={8}, widths={0: 20, 1: 36})
-    _sheet(book, "追回汇总", ["项目编号", *CLAWBACK_HEADERS], _per_project(programme, clawback_rows), money={2})
+           widths={"项目编号": 20, "科目": 36}, page_header=header)
+    _sheet(book, "追回汇总", ["项目编号", *CLAWBACK_HEADERS], _per_project(programme, clawback_rows), page_header=header)
     _sheet(book, "无法读取的行", ["项目编号", *INPUT_ERROR_HEADERS], _per_project(programme, input_error_rows),
-           money=set())
-    _sheet(book, "跨项目发现", CROSS_HEADERS, _cross_rows(programme), money={12, 14}, widths={13: 60})
-    _sheet(book, "未匹配的台账", UNMATCHED_HEADERS, _unmatched_rows(programme), money=set(), widths={0: 40, 3: 50})
+           page_header=header)
+    _sheet(book, "跨项目发现", CROSS_HEADERS, _cross_rows(programme), widths={"说明": 60}, page_header=header)
+    _sheet(book, "未匹配的台账", UNMATCHED_HEADERS, _unmatched_rows(programme), widths={"台账": 40, "原因": 50},
+           page_header=header)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -156,4 +181,5 @@ PROGRAMME_RENDERERS: dict[str, Callable[..., str | bytes]] = {
     "json": render_programme_json,
     "csv": render_programme_csv,
     "xlsx": render_programme_xlsx,
+    "pdf": render_programme_pdf,
 }

@@ -97,6 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--max-upload-mb", type=int, default=20, help="上传文件大小上限（MB，默认 20）")
     serve.add_argument("--max-rows", type=int, default=200_000, help="台账行数上限（默认 200000）")
     serve.add_argument("--rules", action="append", help=rules_help)
+    serve.add_argument("--ledger", help="启动时先检查这个台账（与 --project 一起用），并输出其结果页的地址")
+    serve.add_argument("--project", help="与 --ledger 一起用的项目文件")
     return parser
 
 
@@ -354,7 +356,12 @@ def _serve(args: argparse.Namespace) -> int:
     settings = Settings(db_url=args.db or DEFAULT_DB, token=args.token or os.environ.get(TOKEN_ENV) or None,
                         max_upload_bytes=args.max_upload_mb * 1024 * 1024, max_rows=args.max_rows,
                         rules=tuple(args.rules or ()))
-    serve(args.host, args.port, settings)
+    if bool(args.ledger) != bool(args.project):
+        raise QianqiError("--ledger 和 --project 要一起使用", code="bad-arguments")
+    for path in (args.ledger, args.project):
+        if path and not Path(path).is_file():
+            raise QianqiError("文件不存在", position=Position(path), code="bad-arguments")
+    serve(args.host, args.port, settings, ledger=args.ledger, project=args.project)
     return EXIT_CLEAN
 
 

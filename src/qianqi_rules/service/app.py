@@ -73,7 +73,9 @@ def create_app(settings: Settings) -> BodyLimit:
     app.include_router(api.router)
     web.mount(app)
     gated = TokenGate(app, settings.token) if settings.token else app
-    return BodyLimit(gated, settings.max_upload_bytes)
+    outer = BodyLimit(gated, settings.max_upload_bytes)
+    outer.fastapi = app
+    return outer
 
 
 class TokenGate:
@@ -112,18 +114,33 @@ def _loopback(host: str) -> bool:
         return False
 
 
-def serve(host: str, port: int, settings: Settings) -> None:
-    """Run the service until interrupted.  Binding anywhere but loopback needs a token."""
+def serve(host: str, port: int, settings: Settings, *, ledger: str | None = None, project: str | None = None) -> None:
+    """Run the service until interrupted.  Binding anywhere but loopback needs a token.  With ``ledger`` and
+    ``project`` that check is made first and the address of its page printed."""
     import uvicorn
 
     if not _loopback(host) and not settings.token:
         raise QianqiError(f"绑定到 {host} 会让其他机器访问本服务，必须设置 API 令牌", code="serve-token-required",
                           hint=f"加上 --token <令牌> 或设置环境变量 {TOKEN_ENV}；只在本机使用时去掉 --host")
     app = create_app(settings)
-    print(json.dumps({"serving": f"http://{host}:{port}/", "db": _shown(settings.db_url)}, ensure_ascii=False),
-          flush=True)
+    shown = {"serving": f"http://{host}:{port}/", "db": _shown(settings.db_url)}
+    if ledger and project:
+        shown["page"] = f"http://{host}:{port}/checks/{_preload(app.fastapi, ledger, project)}"
+    print(json.dumps(shown, ensure_ascii=False), flush=True)
     uvicorn.run(app, host=host, port=port, log_level=os.environ.get("QIANQI_LOG_LEVEL", "warning"),
                 timeout_keep_alive=5)
+
+
+def _preload(app: FastAPI, ledger: str, project: str) -> str:
+    """Check a ledger from the command line (errors as the CLI's) and keep it as a page."""
+    from .checks import run_check
+    from .claims import project_text
+    from .web import store_check
+
+    ledger_bytes, project_bytes = Path(ledger).read_bytes(), Path(project).read_bytes()
+    run_check(app.state.pack, ledger_bytes, Path(ledger).name, project_bytes, Path(project).name,
+              max_rows=app.state.settings.max_rows)
+    return store_check(app, ledger_bytes, Path(ledger).name, Path(project).name, project_text(project_bytes))
 
 
 def _shown(url: str) -> str:

@@ -9,7 +9,7 @@ def schema() -> dict:
     from .app import Settings, create_app
 
     app = create_app(Settings(db_url="sqlite://"))
-    return app.app.openapi() if hasattr(app.app, "openapi") else app.app.app.openapi()
+    return app.fastapi.openapi()
 
 
 if __name__ == "__main__":

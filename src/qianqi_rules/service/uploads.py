@@ -29,6 +29,7 @@ class BodyLimit:
 
     def __init__(self, app, limit: int) -> None:  # noqa: ANN001 - any ASGI app
         self.app, self.limit = app, limit
+        self.fastapi = None  # the FastAPI app inside, set by create_app
 
     async def __call__(self, scope, receive, send) -> None:  # noqa: ANN001
         if scope["type"] != "http":

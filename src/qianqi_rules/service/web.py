@@ -113,11 +113,8 @@ def mount(app: FastAPI) -> None:
             status = error.status if isinstance(error, ServiceError) else 422
             return templates.TemplateResponse(request, "index.html", {"recent": [], "error": detail},
                                               status_code=status)
-        check_id = secrets.token_hex(8)
-        with app.state.engine.begin() as conn:
-            conn.execute(insert(db.checks).values(
-                id=check_id, ledger_name=ledger.filename or "ledger.csv", ledger=ledger_bytes,
-                project_name=project.filename or "project.yaml", project_text=project_text))
+        check_id = store_check(app, ledger_bytes, ledger.filename or "ledger.csv", project.filename or "project.yaml",
+                               project_text)
         return RedirectResponse(f"/checks/{check_id}", status_code=303)
 
     @app.get("/checks/{check_id}", response_class=HTMLResponse, include_in_schema=False)
@@ -183,6 +180,15 @@ def mount(app: FastAPI) -> None:
         body, media, suffix = render(report, fmt)
         return Response(body, media_type=media,
                         headers={"Content-Disposition": f'attachment; filename="report.{suffix}"'})
+
+
+def store_check(app: FastAPI, ledger: bytes, ledger_name: str, project_name: str, project_text: str) -> str:
+    """Keep an upload that has been checked; its id names its page."""
+    check_id = secrets.token_hex(8)
+    with app.state.engine.begin() as conn:
+        conn.execute(insert(db.checks).values(id=check_id, ledger_name=ledger_name, ledger=ledger,
+                                              project_name=project_name, project_text=project_text))
+    return check_id
 
 
 def _remember_token(request: Request, response: Response) -> None:

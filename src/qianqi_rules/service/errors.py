@@ -25,17 +25,15 @@ def status_of(error: QianqiError) -> int:
     return _STATUS_BY_CODE.get(error.code, 422)
 
 
-def error_body(error: QianqiError, *, strip: str | None = None) -> dict[str, Any]:
-    """``{"error": {code, message, hint, position: {file, line, column}}}``; ``strip`` is the private
-    temp dir an upload was read from, left out of the file name shown."""
+def error_body(error: QianqiError) -> dict[str, Any]:
+    """``{"error": {code, message, hint, position: {file, line, column}}}`` (uploads' positions already name
+    the file as uploaded: see ``claims.relative``)."""
     position = None
     if error.position is not None:
-        path = error.position.path
-        if strip and path.startswith(strip):
-            path = path[len(strip):].lstrip("/\\")
-        position = {"file": path, "line": error.position.line, "column": error.position.column}
+        p = error.position
+        position = {"file": p.path, "line": p.line, "column": p.column}
     detail: dict[str, Any] = {"code": error.code, "message": error.message, "hint": error.hint, "position": position}
     errors = getattr(error, "errors", None)
     if errors:
-        detail["errors"] = [error_body(e, strip=strip)["error"] for e in errors]
+        detail["errors"] = [error_body(e)["error"] for e in errors]
     return {"error": detail}

@@ -181,3 +181,16 @@ def test_openapi_copy_in_docs_is_current(shared_server: Server) -> None:
     assert "/api/projects/{code}/claims" in live["paths"]
     stored = json.loads((REPO / "docs" / "openapi.json").read_text(encoding="utf-8"))
     assert stored == live, "regenerate: python -m qianqi_rules.service.openapi > docs/openapi.json"
+
+
+def test_uploads_leave_no_temp_dirs(sqlite_url: str, tmp_path) -> None:
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    s = Server(sqlite_url, env={"TMPDIR": str(temp)}).start()
+    try:
+        assert upload(s.url).status_code == 200
+        assert upload(s.url, b"a,b\n1,2\n").status_code == 422  # a failing check cleans up too
+        assert httpx.post(s.url + "/api/projects", files={"project": ("p.yaml", b"code: [")}).status_code == 422
+        assert [p.name for p in temp.iterdir() if p.name.startswith("qianqi-upload-")] == []
+    finally:
+        s.stop()

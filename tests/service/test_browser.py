@@ -107,6 +107,8 @@ def test_officer_checks_filters_reviews_and_downloads(page, tmp_path: Path) -> N
     page.click("#detail button[type=submit]")
     page.wait_for_selector("#detail .saved")
     page.wait_for_function("document.querySelector('#findings tr[data-rule=QQ1310]').innerText.includes('已豁免')")
+    page.wait_for_function(f"document.querySelector('#errors').innerText === '{summary['errors'] - 1}'")
+    assert "1 条" in page.inner_text("#dl-waivers")
     shot(page, "5-waived")
 
     with page.expect_download() as info:

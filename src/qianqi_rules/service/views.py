@@ -119,3 +119,36 @@ def _percent(b) -> Decimal:  # noqa: ANN001 - a BudgetLine
     if not b.adjusted:
         return Decimal(100) if b.spent else Decimal(0)
     return (Decimal(b.spent) * 100 / Decimal(b.adjusted)).quantize(Decimal("0.1"))
+
+
+#: Chinese names of the evidence a finding carries (the values that fired); a key not listed is shown as it is
+EVIDENCE_LABELS = {
+    "standard": "开支标准", "source": "标准出处", "unit": "单位", "rate": "标准", "basis": "计算口径", "title": "职称",
+    "per_person_paid": "每人实付", "per_person_compared": "每人比较金额", "per_person_allowed": "每人允许",
+    "per_person_tax": "每人预扣个税", "figure": "比较数值", "excess": "超出部分", "payee": "收款人",
+    "payee_is_grantee": "收款人是受资助单位", "payee_is_staff": "收款人是本单位工作人员",
+    "payee_is_fiscal_funded": "收款人是财政供养人员", "payee_in_grantee": "收款人属于受资助单位",
+    "key": "重复的值", "first_row": "首次出现的行", "count": "次数", "repeats": "重复部分", "total": "合计",
+    "limit": "上限", "budget": "预算", "already_recovered": "已计入追回", "matched": "命中的词",
+    "mentions": "摘要提到", "category": "科目", "category_raw": "台账中的科目", "description": "摘要",
+    "project_code": "项目编号", "date": "日期", "amount": "金额", "invoice_no": "发票号",
+    "estimated_from": "估算依据", "refunded": "已退回", "refunded_by": "退回所在行",
+    "description_names_staff": "摘要提到本单位工作人员", "description_names_fiscal_funded": "摘要提到财政供养人员",
+}
+
+
+def evidence_rows(evidence: dict[str, Any]) -> list[tuple[str, str]]:
+    """(label, value) pairs: booleans as 是/否, word families as 族：词."""
+    out = []
+    for key, value in evidence.items():
+        if isinstance(value, bool):
+            shown = "是" if value else "否"
+        elif isinstance(value, dict):
+            shown = "；".join(f"{k}：{'、'.join(map(str, v)) if isinstance(v, list) else v}" for k, v in value.items())
+        elif isinstance(value, list):
+            shown = "、".join(map(str, value))
+        else:
+            shown = str(value)
+        label = EVIDENCE_LABELS.get(key)
+        out.append((f"{label}（{key}）" if label else key, shown))
+    return out

@@ -226,6 +226,7 @@ def _finding(request: Request, check_id: str, index: int, *, saved: bool, proble
     return templates.TemplateResponse(request, "_finding.html", {
         "check_id": check_id, "index": index, "v": v, "rule": views.rule_of(pack, v.rule_id),
         "article": views.article_text(pack, v.citation.article, v.citation.item),
+        "evidence": views.evidence_rows(v.evidence),
         "review": reviews.get(views.finding_key(v)), "saved": saved, "problem": problem,
         "severity": views.SEVERITY_LABELS.get(v.severity, v.severity), "labels": views.REVIEW_LABELS,
     }, status_code=status_code)

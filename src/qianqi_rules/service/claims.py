@@ -162,12 +162,15 @@ class Ledgers:
         return self._commit(code, claim_id, entry, text, digest) if commit else self._preview(code, claim_id, entry, digest)
 
     def _preview(self, code: str, claim_id: str, entry: dict[str, Any], digest: str) -> Outcome:
-        with self._lock_for(code), self.engine.connect() as conn, conn.begin():
-            stored = self._stored(conn, code, claim_id)
-            if stored is not None:
-                return self._same_or_conflict(stored, claim_id, digest)
-            book = self._fresh(conn, code)
-        violations = book.checker.check(claim_entry(entry, book.seq + 1, claim_id), commit=False)
+        """Judged under the project's lock: a commit in this process that fails after its claim reached
+        the cached Checker discards it before any preview can see it."""
+        with self._lock_for(code):
+            with self.engine.connect() as conn, conn.begin():
+                stored = self._stored(conn, code, claim_id)
+                if stored is not None:
+                    return self._same_or_conflict(stored, claim_id, digest)
+                book = self._fresh(conn, code)
+            violations = book.checker.check(claim_entry(entry, book.seq + 1, claim_id), commit=False)
         return Outcome(claim_id, None, False, False, [v.model_dump(mode="json") for v in violations])
 
     def _fresh(self, conn: Connection, code: str) -> _Book:

@@ -151,3 +151,21 @@ def test_upload_error_is_shown_in_chinese(page) -> None:  # noqa: ANN001
     shot(page, "7-upload-error")
 
 
+
+
+def test_oversized_upload_is_explained(browser, sqlite_url: str) -> None:  # noqa: ANN001
+    server = Server(sqlite_url, "--max-upload-mb", "1").start()
+    page = browser.new_page()
+    try:
+        page.goto(server.url + "/")
+        page.set_input_files("input[name=ledger]", {"name": "big.csv", "mimeType": "text/csv",
+                                                    "buffer": b"x" * (3 * 1024 * 1024)})
+        page.set_input_files("input[name=project]", str(EXAMPLES / "project.yaml"))
+        page.click("button[type=submit]")
+        page.wait_for_selector("#upload-error")
+        assert "1 MB" in page.inner_text("#upload-error") and "[upload-too-large]" in page.inner_text("#upload-error")
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "8-upload-too-large.png"))
+    finally:
+        page.close()
+        server.stop()

@@ -52,3 +52,10 @@ def test_review_is_validated_and_the_waivers_file_is_what_the_cli_reads(shared_s
     assert cli.returncode == 1 and "豁免" in cli.stdout and "Traceback" not in cli.stderr
     report = httpx.get(f"{url}{page_path}/report.json").json()
     assert report["summary"]["waived"] == 1  # the downloads carry the waiver too
+
+
+def test_oversized_upload_on_the_page_is_a_page(shared_server: Server) -> None:
+    files = {"ledger": ("l.csv", b"x" * (1024 * 1024 + 10)), "project": ("p.yaml", b"code: x")}
+    r = httpx.post(shared_server.url + "/checks", files=files, timeout=60)
+    assert r.status_code == 413 and r.headers["content-type"].startswith("text/html")
+    assert "[upload-too-large]" in r.text and "返回上传页面" in r.text

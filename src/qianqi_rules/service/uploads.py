@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import html
 import json
 import os
 import re
@@ -37,7 +38,7 @@ class BodyLimit:
             return
         length = dict(scope.get("headers") or []).get(b"content-length")
         if length is not None and length.isdigit() and int(length) > self.limit:
-            await self._refuse(send)
+            await self._refuse(scope, send)
             return
         seen = 0
         started = False
@@ -60,14 +61,24 @@ class BodyLimit:
             await self.app(scope, counting_receive, watching_send)
         except _Oversized:
             if not started:
-                await self._refuse(send)
+                await self._refuse(scope, send)
 
-    async def _refuse(self, send) -> None:  # noqa: ANN001
+    async def _refuse(self, scope, send) -> None:  # noqa: ANN001
+        """JSON for the API; for the web page a short page in Chinese with the way back."""
         from .errors import error_body
 
-        body = json.dumps(error_body(too_large(self.limit)), ensure_ascii=False).encode()
+        error = too_large(self.limit)
+        if scope.get("path", "").startswith("/api/"):
+            body, media = json.dumps(error_body(error), ensure_ascii=False).encode(), b"application/json"
+        else:
+            body = (f'<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>文件太大</title>'
+                    f'<link rel="stylesheet" href="/static/style.css"><main><section class="card">'
+                    f'<div class="error" role="alert" id="upload-error"><strong>无法检查：</strong>{html.escape(error.message)}'
+                    f' <code>[{error.code}]</code><div class="hint">提示：{html.escape(error.hint or "")}</div></div>'
+                    f'<p><a href="/">返回上传页面</a></p></section></main></html>').encode()
+            media = b"text/html; charset=utf-8"
         await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"), (b"connection", b"close")]})
+                    "headers": [(b"content-type", media), (b"connection", b"close")]})
         await send({"type": "http.response.body", "body": body})
 
 

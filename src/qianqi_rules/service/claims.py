@@ -90,8 +90,8 @@ class _Book:
 class Ledgers:
     """Every project's book, for one service process; many threads may use it at once."""
 
-    def __init__(self, engine: Engine, pack: RulePack) -> None:
-        self.engine, self.pack = engine, pack
+    def __init__(self, engine: Engine, pack: RulePack, cached_projects: int = 200) -> None:
+        self.engine, self.pack, self.cached_projects = engine, pack, cached_projects
         self._books: dict[str, _Book] = {}
         self._guard = threading.Lock()
         self._project_locks: dict[str, threading.Lock] = {}
@@ -138,7 +138,11 @@ class Ledgers:
                                    code="store-inconsistent", status=500)
             book.checker.add(claim_entry(json.loads(entry_json), seq, claim_id))
             book.seq = seq
-        self._books[code] = book
+        with self._guard:  # most recently used last; the least recently used book is dropped past the limit
+            self._books.pop(code, None)
+            self._books[code] = book
+            while len(self._books) > self.cached_projects:
+                self._books.pop(next(iter(self._books)))
         return book
 
     def _stored(self, conn: Connection, code: str, claim_id: str) -> tuple[int, str, str] | None:

@@ -59,3 +59,11 @@ def test_oversized_upload_on_the_page_is_a_page(shared_server: Server) -> None:
     r = httpx.post(shared_server.url + "/checks", files=files, timeout=60)
     assert r.status_code == 413 and r.headers["content-type"].startswith("text/html")
     assert "[upload-too-large]" in r.text and "返回上传页面" in r.text
+
+
+def test_a_missing_check_is_a_page_in_chinese(shared_server: Server) -> None:
+    r = httpx.get(shared_server.url + "/checks/0000000000000000")
+    assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
+    assert "没有编号为 0000000000000000 的检查" in r.text and "[not-found]" in r.text
+    api = httpx.get(shared_server.url + "/api/nothing")
+    assert api.status_code == 404 and api.json()["error"]["code"] == "not-found"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from .. import __version__, load_rules
@@ -38,6 +38,16 @@ def _json_error(error: QianqiError) -> JSONResponse:
     return JSONResponse(error_body(error), status_code=status_of(error))
 
 
+def _answer(request: Request, error: QianqiError) -> Response:
+    """JSON for the API (and /openapi.json); a page in Chinese for the web page's own addresses."""
+    if request.url.path.startswith("/api/") or request.url.path == "/openapi.json":
+        return _json_error(error)
+    from .web import templates
+
+    return templates.TemplateResponse(request, "error.html", {"error": error_body(error)["error"]},
+                                      status_code=status_of(error))
+
+
 _HTTP_CODES = {401: "unauthorized", 404: "not-found", 405: "method-not-allowed"}
 
 
@@ -54,15 +64,20 @@ def create_app(settings: Settings) -> BodyLimit:
     app.state.ledgers = Ledgers(engine, pack)
 
     @app.exception_handler(QianqiError)
-    async def _coded(request: Request, exc: QianqiError) -> JSONResponse:
-        return _json_error(exc)
+    async def _coded(request: Request, exc: QianqiError) -> Response:
+        return _answer(request, exc)
 
     @app.exception_handler(HTTPException)
-    async def _http(request: Request, exc: HTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: HTTPException) -> Response:
         if exc.status_code == 413:
-            return _json_error(too_large(settings.max_upload_bytes))
+            return _answer(request, too_large(settings.max_upload_bytes))
         code = _HTTP_CODES.get(exc.status_code, f"http-{exc.status_code}")
-        return _json_error(ServiceError(str(exc.detail), code=code, status=exc.status_code))
+        return _answer(request, ServiceError(str(exc.detail), code=code, status=exc.status_code))
+
+    @app.exception_handler(Exception)
+    async def _internal(request: Request, exc: Exception) -> Response:  # the contract: never a traceback
+        return _json_error(ServiceError(f"内部错误（请报告此问题）: {type(exc).__name__}", code="internal-error",
+                                        status=500))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

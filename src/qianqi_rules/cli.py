@@ -95,6 +95,19 @@ def build_parser() -> argparse.ArgumentParser:
     explain_cmd = sub.add_parser("explain", help="解释一条规则：依据的条文、条件、示例和后果")
     explain_cmd.add_argument("rule_id", help="规则编号，如 QQ1010")
     explain_cmd.add_argument("--rules", action="append", help=rules_help)
+
+    serve = sub.add_parser("serve", help="启动检查服务（HTTP 接口和网页）",
+                           description="启动检查服务：供其他系统调用的 HTTP 接口，和供财务人员使用的网页")
+    serve.add_argument("--host", default="127.0.0.1", help="监听地址（默认 127.0.0.1，只允许本机访问）")
+    serve.add_argument("--port", type=int, default=8000, help="端口（默认 8000）")
+    serve.add_argument("--db", help="数据库 URL（默认当前目录下的 SQLite 文件 qianqi-rules.db；"
+                                    "多个服务实例共用时用 postgresql://用户:密码@主机/库名）")
+    serve.add_argument("--token", help="API 令牌（绑定到非本机地址时必须；也可用环境变量 QIANQI_TOKEN）")
+    serve.add_argument("--max-upload-mb", type=int, default=20, help="上传文件大小上限（MB，默认 20）")
+    serve.add_argument("--max-rows", type=int, default=200_000, help="台账行数上限（默认 200000）")
+    serve.add_argument("--rules", action="append", help=rules_help)
+    serve.add_argument("--ledger", help="启动时先检查这个台账（与 --project 一起用），并输出其结果页的地址")
+    serve.add_argument("--project", help="与 --ledger 一起用的项目文件")
     return parser
 
 
@@ -357,8 +370,33 @@ def _init(args: argparse.Namespace) -> int:
     return EXIT_CLEAN
 
 
+def _serve(args: argparse.Namespace) -> int:
+    from .service import missing_modules
+
+    missing = missing_modules()
+    if missing:
+        raise QianqiError(f"serve 需要的软件包没有安装（缺 {'、'.join(missing)}）", code="serve-extra-missing",
+                          hint="pip install 'qianqi-rules[serve]'（在源码目录中: pip install '.[serve]'）")
+    from .service.app import TOKEN_ENV, Settings, serve
+    from .service.db import DEFAULT_DB
+
+    if args.max_upload_mb < 1 or args.max_rows < 1:
+        raise QianqiError("--max-upload-mb 和 --max-rows 至少为 1", code="bad-arguments")
+    settings = Settings(db_url=args.db or DEFAULT_DB, token=args.token or os.environ.get(TOKEN_ENV) or None,
+                        max_upload_bytes=args.max_upload_mb * 1024 * 1024, max_rows=args.max_rows,
+                        rules=tuple(args.rules or ()))
+    if bool(args.ledger) != bool(args.project):
+        raise QianqiError("--ledger 和 --project 要一起使用", code="bad-arguments")
+    for path in (args.ledger, args.project):
+        if path and not Path(path).is_file():
+            raise QianqiError("文件不存在", position=Position(path), code="bad-arguments")
+    serve(args.host, args.port, settings, ledger=args.ledger, project=args.project)
+    return EXIT_CLEAN
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "init": _init,
+    "serve": _serve,
     "schema": _schema,
     "check": _check,
     "lint": _lint,

@@ -35,6 +35,8 @@ from qianqi_rules.rules.pack import bundled_pack_path
 from qianqi_rules.rules.symbols import ENTRY_SYMBOLS
 from qianqi_rules.waivers import Waiver, WaiverFileError, load_waivers
 
+from ..service.triggers import SERVICE_TRIGGERS
+
 REPO = Path(__file__).parent.parent.parent
 DATA = REPO / "tests" / "data"
 DOC = (REPO / "docs" / "errors.md").read_text(encoding="utf-8")
@@ -413,6 +415,7 @@ TRIGGERS: dict[str, Callable[..., set[str]]] = {
     "unmatched": lambda tmp, pack, project, **_: waiver_problem_codes(pack, project),
     "expired": lambda tmp, pack, project, **_: waiver_problem_codes(pack, project),
 }
+TRIGGERS.update(SERVICE_TRIGGERS)  # qianqi-rules serve (tests/service/triggers.py)
 
 
 def test_every_documented_code_has_a_trigger() -> None:

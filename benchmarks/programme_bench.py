@@ -37,8 +37,8 @@ def make_programme(root: Path, projects: int, rows: int) -> tuple[list[str], Pat
     folder.mkdir()
     for i in range(projects):
         code = f"BJKX-QQ-P{i:04d}"
-        write_project(folder / f"{code}.yaml", code)
-        write_ledger(ledgers / f"{code}.csv", rows, seed=i, code=code)
+        write_project(folder / f"{code}.yaml", code, people=f"{i}")  # each project its own people
+        write_ledger(ledgers / f"{code}.csv", rows, seed=i, code=code, people=f"{i}")
     with (ledgers / "BJKX-QQ-P0000.csv").open("a", encoding="utf-8", newline="") as f:  # cross-project work
         csv.writer(f).writerow([rows + 1, "2025-06-01", "记-999", "专家咨询费", "工艺咨询专家费", "周九", "1,500.00",
                                 "25119999999999999999", "BJKX-QQ-P0000"])

@@ -61,8 +61,12 @@ def money(cents: int) -> str:
     return f"{sign}{yuan:,}.{fen:02d}"
 
 
-def write_ledger(path: Path, rows: int, seed: int = 7, invoice: str | None = None, code: str = PROJECT_CODE) -> None:
-    """``rows`` rows; with ``invoice``, every row carries that one invoice number (the worst case for repeats)."""
+def write_ledger(path: Path, rows: int, seed: int = 7, invoice: str | None = None, code: str = PROJECT_CODE,
+                 people: str = "") -> None:
+    """``rows`` rows; with ``invoice``, every row carries that one invoice number (the worst case for repeats).
+
+    ``people`` is appended to every person's name: the projects of a programme employ different people.
+    """
     rnd = random.Random(seed)
     same_invoice = invoice
     names = list(CATEGORIES)
@@ -71,7 +75,7 @@ def write_ledger(path: Path, rows: int, seed: int = 7, invoice: str | None = Non
         out = csv.writer(f)
         out.writerow(HEADER)
         for i in range(rows):
-            fill = {"place": rnd.choice(PLACES), "topic": rnd.choice(TOPICS), "name": rnd.choice(NAMES),
+            fill = {"place": rnd.choice(PLACES), "topic": rnd.choice(TOPICS), "name": rnd.choice(NAMES) + people,
                     "n": rnd.randint(1, 9), "month": rnd.randint(1, 12)}
             if rnd.random() < 0.03:
                 category, template = rnd.choice(VIOLATIONS)
@@ -92,10 +96,17 @@ def write_ledger(path: Path, rows: int, seed: int = 7, invoice: str | None = Non
                 invoice = same_invoice
             out.writerow([
                 i + 1, f"2025-{rnd.randint(1, 12):02d}-{rnd.randint(1, 28):02d}", f"记-{i % 997:03d}", category,
-                template.format(**fill), rnd.choice(ROSTER) if rnd.random() < 0.01 else rnd.choice(PAYEES),
+                template.format(**fill), _person(rnd.choice(ROSTER) if rnd.random() < 0.01 else rnd.choice(PAYEES), people),
                 money(cents), invoice, code,
             ])
 
 
-def write_project(path: Path, code: str = PROJECT_CODE) -> None:
-    path.write_text(PROJECT_YAML.replace(PROJECT_CODE, code), encoding="utf-8")
+def _person(name: str, people: str) -> str:
+    return name + people if name in NAMES or name in ROSTER else name
+
+
+def write_project(path: Path, code: str = PROJECT_CODE, people: str = "") -> None:
+    text = PROJECT_YAML.replace(PROJECT_CODE, code)
+    for name in ROSTER:
+        text = text.replace(name, name + people)
+    path.write_text(text, encoding="utf-8")

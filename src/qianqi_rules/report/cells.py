@@ -11,6 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from ..evaluate.folding import folded_note
 from ..models import Report, Violation
 from ..values import format_money
 
@@ -60,7 +61,7 @@ def _finding_row(v: Violation) -> list[Any]:
         v.rule_id,
         safe_text(v.title),
         SEVERITY_TEXT[v.severity],
-        safe_text(v.message),
+        safe_text(v.message + folded_note(v)),
         _money(v.amount),
         _money(v.clawback),
         _set_aside(v),

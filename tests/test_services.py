@@ -131,3 +131,14 @@ def test_the_cli_takes_services(capsys) -> None:
                  "--services", str(DATA / "services.csv"), "--format", "json"])
     document = json.loads(capsys.readouterr().out)
     assert code == 1 and {v["rule_id"] for v in document["violations"]} == {"QQ1312", "QQ1501"}
+
+
+def test_a_waiver_covers_a_service_finding(pack, svc_project) -> None:
+    from qianqi_rules.waivers import Waiver
+
+    waiver = Waiver.model_validate({"rule": "QQ1500", "row": 6, "reason": "服务记录漏签，已补", "approved_by": "王会计",
+                                    "until": dt.date(2027, 12, 31)})
+    report = check_ledger(DATA / "ledger.csv", svc_project, pack, services=DATA / "services.csv", waivers=[waiver],
+                          today=dt.date(2026, 12, 1))
+    [waived] = by_rule(report)["QQ1500"]
+    assert waived.waiver is not None and report.summary.waived == 1 and report.waiver_problems == []

@@ -28,7 +28,7 @@ from ..models import Citation, Entry, EntryRecord, Report, Violation, as_entry
 from ..ledger.services import ServiceRecord, ServiceRecords
 from ..rules.pack import RulePack
 from ..values import format_money_cn, name_key
-from ..waivers import Waiver
+from ..waivers import Waiver, waiver_problems
 from .findings import SEVERITY_RANK, order, waive
 from .folding import fold_warnings
 
@@ -154,9 +154,12 @@ def with_services(
 ) -> Report:
     """``report`` with the Article 15 findings added, waived and folded like the others, and counted."""
     found = service_findings(entries, records, pack)
-    if not found:
-        return report
-    found = waive(found, waivers, today or dt.date.today(), set())
+    day = today or dt.date.today()
+    used: set[int] = set()
+    found = waive(found, waivers, day, used)
+    # the checker did not know these rules: their waivers' problems are judged here
+    problems = [p for p in report.waiver_problems if p.rule not in RULES]
+    problems += [p for p in waiver_problems(list(waivers), used, day, set(RULES)) if p.rule in RULES]
     row_rules = {r.id for r in pack.rules if r.kind in ("entry", "standard")} | {"QQ1500", "QQ1502"}
     violations = fold_warnings(sorted([*report.violations, *found], key=order), row_rules)
     active = [v for v in violations if v.waiver is None and not v.reversed_by]
@@ -164,7 +167,7 @@ def with_services(
     summary = report.summary.model_copy(update={"errors": counts["error"], "warnings": counts["warning"],
                                                 "infos": counts["info"],
                                                 "waived": sum(1 for v in violations if v.waiver is not None)})
-    return report.model_copy(update={"violations": violations, "summary": summary})
+    return report.model_copy(update={"violations": violations, "summary": summary, "waiver_problems": problems})
 
 
 def ledger_entries(paths: Sequence[str], sheet: str | None, layout: Any) -> Iterable[Entry | EntryRecord]:

@@ -48,11 +48,22 @@ class Gazetteer:
         # longest names first, so that 广州市番禺区 finds 番禺区 before 广州 and 州
         self._pattern = re.compile("|".join(re.escape(n) for n in sorted(self._parents, key=len, reverse=True)
                                             if len(n) >= 2))
+        # in free text only full names (番禺区, 喀什市): 和平, 新华, 中山 are also ordinary words
+        full = sorted({n for n in names.values() if len(n) >= 3}, key=len, reverse=True)
+        self._full = re.compile("|".join(re.escape(n) for n in full) or "(?!)")
 
     def places(self, text: str) -> list[tuple[str, ...]]:
         """For each division named in ``text``: (its short name, its prefecture's, its province's)."""
         found: list[tuple[str, ...]] = []
         for match in self._pattern.finditer(text):
+            found.extend(self._parents[match.group(0)])
+        return found
+
+
+    def places_in_text(self, text: str) -> list[tuple[str, ...]]:
+        """Like :meth:`places`, for a description: only divisions written with their full name."""
+        found: list[tuple[str, ...]] = []
+        for match in self._full.finditer(text):
             found.extend(self._parents[match.group(0)])
         return found
 
@@ -70,10 +81,11 @@ def load_gazetteer(path: str) -> Gazetteer | None:
 
 
 def resolve(written: str, aliases: Mapping[str, str], listed: Callable[[str], bool],
-            gazetteer: Gazetteer | None) -> str | None:
+            gazetteer: Gazetteer | None, *, in_text: bool = False) -> str | None:
     """The rates key a place written in a ledger stands for, or ``None`` when it cannot be said for sure.
 
     ``aliases`` maps written names to keys (拉萨 → 西藏); ``listed`` says whether a key has a rate.
+    ``in_text``: ``written`` is a whole description, where only full division names count.
     """
     def key_of(name: str) -> str | None:
         key = aliases.get(name, name)
@@ -85,7 +97,7 @@ def resolve(written: str, aliases: Mapping[str, str], listed: Callable[[str], bo
     if contained or gazetteer is None:
         return None
     keys = set()
-    for chain in gazetteer.places(written):
+    for chain in (gazetteer.places_in_text(written) if in_text else gazetteer.places(written)):
         keys.add(next((k for name in chain if (k := key_of(name)) is not None), ""))
     if len(keys) != 1:
         return None  # not in the table, or in places with different rates: not guessed

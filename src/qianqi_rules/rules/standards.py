@@ -209,14 +209,15 @@ def judge(standard: Standard, entry: Any, fallback: Decimal | None = None) -> Ju
 
 
 
-def place_key(standard: Standard, written: str) -> str | None:
-    """The rates key of a place the standard's aliases do not name as written."""
+def place_key(standard: Standard, written: str, *, in_text: bool = False) -> str | None:
+    """The rates key of a place the standard's aliases do not name as written (``in_text``: in a description)."""
     cache = standard.place_keys
-    if written not in cache:
+    marked = ("\0" if in_text else "") + written
+    if marked not in cache:
         from .pack import bundled_pack_path  # the national table ships with the bundled pack
 
         gazetteer = load_gazetteer(str(bundled_pack_path() / "places" / "divisions.csv"))
         if len(cache) > 10_000:
             cache.clear()
-        cache[written] = resolve(written, standard.aliases, standard.rates.__contains__, gazetteer)
-    return cache[written]
+        cache[marked] = resolve(written, standard.aliases, standard.rates.__contains__, gazetteer, in_text=in_text)
+    return cache[marked]

@@ -28,6 +28,7 @@ from .errors import (
     RuleRuntimeError,
 )
 from .evaluate import Checker
+from .ledger.services import ServiceRecord, ServiceRecords, ServicesFileError, read_services
 from .models import (
     Citation,
     Entry,
@@ -61,6 +62,9 @@ __all__ = [
     "RulePack",
     "RulePackError",
     "RuleRuntimeError",
+    "ServiceRecord",
+    "ServiceRecords",
+    "ServicesFileError",
     "Summary",
     "Violation",
     "__version__",
@@ -68,4 +72,5 @@ __all__ = [
     "check_ledger",
     "load_project",
     "load_rules",
+    "read_services",
 ]

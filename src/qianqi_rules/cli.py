@@ -64,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--projects", help="项目文件目录：按项目编号为每个台账配对项目文件，一次检查整个计划")
     check.add_argument("--rules", action="append", help=rules_help)
     check.add_argument("--waivers", help="豁免文件（YAML）：经批准的例外")
+    check.add_argument("--services", help="产业特派员服务记录（CSV 或 .xlsx，平台导出）：按第十五条核对服务与支出")
     check.add_argument("--today", type=_date, help="判断豁免是否到期所用的日期（默认今天）")
     check.add_argument("--format", choices=sorted(RENDERERS), default="table", help="输出格式")
     check.add_argument("--output", help="把报告写入文件而不是标准输出")
@@ -281,20 +282,22 @@ def _check(args: argparse.Namespace) -> int:
         return _check_programme(args, pack, files)
     if args.engine != "local" or args.scheduler:
         raise QianqiError("--engine 和 --scheduler 只用于整个计划的检查（--projects）", code="bad-arguments")
-    _refuse_overwriting(args.output, [*inputs, args.project, *([args.waivers] if args.waivers else [])])
+    _refuse_overwriting(args.output, [*inputs, args.project, *([args.waivers] if args.waivers else []),
+                                      *([args.services] if args.services else [])])
     project = load_project(args.project, pack)
     waivers = load_waivers(args.waivers) if args.waivers else []
     with _progress(_stderr_is_terminal()) as progress:
         report = check_ledgers(files, project, pack, waivers=waivers, today=args.today, jobs=args.jobs,
-                               sources=(args.rules, args.project), progress=progress, sheet=args.sheet)
+                               sources=(args.rules, args.project), progress=progress, sheet=args.sheet,
+                               services=args.services)
     s = report.summary
     done = f"错误 {s.errors} 项，警告 {s.warnings} 项，拒收 {report.input.rows_rejected} 行"
     return _emit(RENDERERS[args.format], report, args.output, done, report.exit_code, json=args.format == "json")
 
 
 def _check_programme(args: argparse.Namespace, pack: RulePack, files: list[str]) -> int:
-    if args.waivers:
-        raise QianqiError("--waivers 只能和 --project 一起使用", code="bad-arguments")
+    if args.waivers or args.services:
+        raise QianqiError("--waivers、--services 只能和 --project 一起使用", code="bad-arguments")
     with _progress(_stderr_is_terminal()) as progress:
         programme = check_programme(files, args.projects, pack, rule_paths=args.rules, today=args.today,
                                     jobs=args.jobs, sheet=args.sheet, progress=progress,

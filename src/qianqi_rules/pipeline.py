@@ -18,6 +18,8 @@ from typing import Any
 from .evaluate import Checker
 from .evaluate.checker import CheckerState
 from .evaluate.findings import EntryLookup
+from .evaluate.services import as_records, ledger_entries, with_services
+from .ledger.services import ServiceRecords
 from .ledger import CounterAccounts, LedgerLayout, SkippedRow, TabularLedger, read_ledger
 from .models import OPTIONAL_FIELDS, Entry, EntryRecord, InputError, InputSummary, Project, Report, RuleNotRun
 from .normalise import RowNormaliser, normalise_mapping
@@ -54,9 +56,13 @@ def check_ledger(
     today: dt.date | None = None,
     progress: Callable[[int, int], None] | None = None,
     sheet: str | None = None,
+    services: ServiceRecords | str | Path | None = None,
 ) -> Report:
     """Check a ledger file (CSV, or .xlsx with the ``excel`` extra); raises a
     :class:`~qianqi_rules.errors.QianqiError` if it cannot run.
+
+    ``services`` (records, or the path of the platform's export) adds the Article 15 checks
+    against the 产业特派员 service records (:mod:`qianqi_rules.evaluate.services`).
 
     The file is streamed: memory grows with the findings and the groups rules
     keep totals for, not with the file.  ``progress(bytes_read, bytes_total)``
@@ -66,8 +72,13 @@ def check_ledger(
     ledger = read_ledger(path, sheet, ledger_layout(pack, project))
     checker = Checker(project, pack, columns=ledger_columns(ledger), waivers=waivers, today=today,
                       retain_entries=False)
+    records = as_records(services) if services is not None else None  # a bad file fails before the long part
     summary, errors = feed(ledger, checker, progress)
-    return checker.report(input=summary, input_errors=errors, lookup=refetch([ledger], checker))
+    report = checker.report(input=summary, input_errors=errors, lookup=refetch([ledger], checker))
+    if records is None:
+        return report
+    entries = ledger_entries([str(path)], sheet, ledger_layout(pack, project))
+    return with_services(report, entries, records, pack, waivers=waivers, today=today)
 
 
 def ledger_layout(pack: RulePack, project: Project | None = None) -> LedgerLayout:
@@ -163,6 +174,7 @@ def check_ledgers(
     sources: tuple[Sequence[str | Path] | None, str | Path] | None = None,
     progress: Callable[[int, int], None] | None = None,
     sheet: str | None = None,
+    services: ServiceRecords | str | Path | None = None,
 ) -> Report:
     """Check several CSV files as one ledger of ``project`` (e.g. one export per month).
 
@@ -174,7 +186,9 @@ def check_ledgers(
     """
     names = [str(p) for p in paths]
     if len(names) == 1:
-        return check_ledger(names[0], project, pack, waivers=waivers, today=today, progress=progress, sheet=sheet)
+        return check_ledger(names[0], project, pack, waivers=waivers, today=today, progress=progress, sheet=sheet,
+                            services=services)
+    records = as_records(services) if services is not None else None
     pack = pack if pack is not None else default_pack()
     layout = ledger_layout(pack, project)
     ledgers = [read_ledger(name, sheet, layout) for name in names]
@@ -227,7 +241,10 @@ def check_ledgers(
         money=merge(s.money for s in summaries),
     )
 
-    return checker.report(input=combined, input_errors=errors, lookup=refetch(ledgers, checker), inputs=summaries)
+    report = checker.report(input=combined, input_errors=errors, lookup=refetch(ledgers, checker), inputs=summaries)
+    if records is None:
+        return report
+    return with_services(report, ledger_entries(names, sheet, layout), records, pack, waivers=waivers, today=today)
 
 
 @dataclass
@@ -272,8 +289,9 @@ def check_entries(
     columns: Iterable[str] | None = None,
     waivers: Sequence[Waiver] = (),
     today: dt.date | None = None,
+    services: ServiceRecords | str | Path | None = None,
 ) -> Report:
-    """Check entries handed over in Python (models or mappings).
+    """Check entries handed over in Python (models or mappings); ``services`` as for :func:`check_ledger`.
 
     A mapping that cannot be read is rejected and listed under
     ``input_errors``, like a bad ledger row; the others are still checked.
@@ -304,4 +322,7 @@ def check_entries(
         rows_total=len(items), rows_checked=len(parsed), rows_rejected=rejected, rows_skipped=0,
         money=money.result(),
     )
-    return checker.report(input=summary, input_errors=errors)
+    report = checker.report(input=summary, input_errors=errors)
+    if services is None:
+        return report
+    return with_services(report, parsed, as_records(services), checker.pack, waivers=waivers, today=today)

@@ -26,6 +26,7 @@ from qianqi_rules import (
     load_project,
     load_rules,
 )
+from qianqi_rules import ServicesFileError, read_services
 from qianqi_rules.cli import main
 from qianqi_rules.crossproject import load_cross_rules
 from qianqi_rules.ledger import read_csv, read_xlsx
@@ -41,7 +42,10 @@ REPO = Path(__file__).parent.parent.parent
 DATA = REPO / "tests" / "data"
 DOC = (REPO / "docs" / "errors.md").read_text(encoding="utf-8")
 DOCUMENTED = set(re.findall(r"^\| `([a-z0-9-]+)` \|", DOC, re.M))
-NOT_CODES = {"utf-8", "utf-8-sig", "utf-16", "qianqi-rules", "a-z"}
+NOT_CODES = {"utf-8", "utf-8-sig", "utf-16", "qianqi-rules", "a-z",
+             # rule names of the Article 15 checks (evaluate/services.py), not error codes
+             "service-day-without-record", "systematic-days-without-record", "service-without-evaluation",
+             "travel-without-service-there"}
 PROJECT = str(DATA / "project.yaml")
 LEDGER = str(DATA / "ledger_bom.csv")
 
@@ -412,6 +416,16 @@ TRIGGERS: dict[str, Callable[..., set[str]]] = {
         write(tmp, "w.yaml", "waivers:\n  - {rule: QQ1010, reason: r, approved_by: a}\n"))),
     "waivers-row": lambda tmp, **_: raises(WaiverFileError, lambda: load_waivers(
         write(tmp, "w.yaml", "waivers:\n  - {rule: QQ1010, row: 0, reason: r, approved_by: a}\n"))),
+    # service records (Article 15)
+    "services-not-found": lambda tmp, **_: cli("check", LEDGER, "--project", PROJECT, "--services", str(tmp / "s.csv")),
+    "services-unreadable": lambda tmp, **_: raises(ServicesFileError, lambda: read_services(
+        write(tmp, "s.csv", b"\xff\xff\x80\x81 \xfe"))),
+    "services-missing-column": lambda tmp, **_: raises(ServicesFileError, lambda: read_services(
+        write(tmp, "s.csv", "日期,企业\n2026-03-02,某公司\n"))),
+    "services-missing-value": lambda tmp, **_: raises(ServicesFileError, lambda: read_services(
+        write(tmp, "s.csv", "日期,特派员,企业\n2026-03-02,,某公司\n"))),
+    "services-bad-date": lambda tmp, **_: cli("check", LEDGER, "--project", PROJECT, "--services", write(
+        tmp, "s.csv", "日期,特派员,企业\n2026-13-40,林振华,某公司\n")),
     "unmatched": lambda tmp, pack, project, **_: waiver_problem_codes(pack, project),
     "expired": lambda tmp, pack, project, **_: waiver_problem_codes(pack, project),
 }

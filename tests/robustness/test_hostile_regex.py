@@ -75,7 +75,7 @@ def test_hostile_pattern_is_refused_at_load_or_accepted(tmp_path: Path, pattern:
     expected = HOSTILE[pattern]
     if expected is None:
         pack = load_rules(folder)
-        assert pack.rules[-1].id == "HX0001" if where == "when" else len(pack.masks) == 3
+        assert pack.rules[-1].id == "HX0001" if where == "when" else len(pack.masks) == len(load_rules().masks) + 1
         return
     with pytest.raises(RulePackError) as info:
         load_rules(folder)

@@ -45,6 +45,7 @@ from ..values import format_money, format_money_cn
 from ..waivers import Waiver, waiver_problems
 from .context import EntryContext
 from .entry_rules import EntryJudge, run
+from .folding import fold_warnings
 from .findings import (
     SEVERITY_RANK,
     EntryLookup,
@@ -195,6 +196,7 @@ class Checker:
         self.waivers = tuple(waivers)
         self.today = today or dt.date.today()
         self.plan = RulePlan(self.pack, project, self.columns)
+        self._row_rules = frozenset(r.id for r in (*self.plan.entry_rules, *self.plan.standard_rules))  # what folds
         self.not_run = self.plan.not_run
         self.context = EntryContext(self.pack, project)
         self.judge = EntryJudge(self.pack, self.plan, self.context)
@@ -312,7 +314,8 @@ class Checker:
                 if found.pooled_claim is not None:
                     found.pooled_claim = min(found.pooled_claim, max(item.amount, ZERO))
                 findings.append(found)
-        return sorted(to_violations(findings, table, snapshot.lookup, self.sources), key=order)
+        return fold_warnings(sorted(to_violations(findings, table, snapshot.lookup, self.sources), key=order),
+                             self._row_rules)
 
     # ------------------------------------------------------------------ totals and repeats
     def _duplicate_finding(
@@ -532,7 +535,10 @@ class Checker:
         return out
 
     def findings(self, lookup: EntryLookup | None = None) -> list[Violation]:
-        """All findings over the recorded entries, in a stable order."""
+        """All findings over the recorded entries, in a stable order.
+
+        Warnings on a row in error are listed here on their own; the report folds them into the error.
+        """
         with self._lock:
             return self._outcome(lookup).violations
 
@@ -547,7 +553,7 @@ class Checker:
         """The report over everything recorded; ``input`` describes the source (a file, or entries)."""
         with self._lock:
             outcome = self._outcome(lookup)
-            violations = outcome.violations
+            violations = fold_warnings(outcome.violations, self._row_rules)
             errors = list(input_errors)
             if input is None:
                 rejected = len({e.row for e in errors})

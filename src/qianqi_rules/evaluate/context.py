@@ -87,6 +87,8 @@ class EntryContext:
         self._lazy: dict[str, Callable[[_Context], Any]] = {
             "description_names_staff": lambda c: self._names_in_description(c)[0],
             "description_names_fiscal_funded": lambda c: self._names_in_description(c)[1],
+            # needs no roster: without one nobody is known to be staff, so rules that read it still run
+            "paid_to_staff": lambda c: bool(c["payee_is_staff"] or c["description_names_staff"]),
         }
         self._categories: dict[str, str | None] = {}
         self._scans: dict[str, tuple[dict[str, tuple[str, ...]], frozenset[str]]] = {}

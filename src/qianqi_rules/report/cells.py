@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Union
 
+from ..evaluate.folding import folded_note
 from ..models import Citation, Report, Violation
 from ..values import format_money
 
@@ -108,7 +109,7 @@ def _finding_row(report: Report, v: Violation) -> Row:
         v.rule_id,
         v.title,
         SEVERITY_TEXT[v.severity],
-        v.message,
+        v.message + folded_note(v),
         money(v.amount),
         money(v.clawback),
         money(v.clawback_counted),

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from ..evaluate.folding import folded_note
 from ..models import Report, Violation
 from ..values import format_money_cn
 from .cells import vouchers_of
@@ -79,7 +80,7 @@ def render_table(report: Report, *, color: bool = False, width: int | None = Non
                 plain(_vouchers(v)),
                 v.citation.text,
                 plain(v.rule_id),
-                plain(v.message),
+                plain(v.message + folded_note(v)),
                 format_money_cn(v.amount),
                 format_money_cn(v.clawback) if v.clawback is not None else "",
             )

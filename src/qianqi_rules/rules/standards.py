@@ -18,6 +18,7 @@ from typing import Any
 
 from ..tax import after_tax, gross_for_net, withholding
 from ..values import format_money_cn, normalise_name
+from .places import load_gazetteer, resolve
 
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
@@ -63,6 +64,8 @@ class Standard:
     estimate_unlisted_cap: Decimal | None = None
     #: the aliases of two or more characters as one alternation, longest first, for finding them in a text
     alias_pattern: re.Pattern[str] = field(init=False, compare=False, repr=False)
+    #: places written in ledgers -> the rates key they resolve to (or None): ledgers repeat places
+    place_keys: dict[str, str | None] = field(init=False, compare=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         """Build :attr:`alias_pattern` from the standard's word list.
@@ -92,6 +95,8 @@ class Standard:
             return self.rate, ""
         written = normalise_name(value or "")
         key = self.aliases.get(written, written)
+        if key not in self.rates and self.key == "city" and written:
+            key = place_key(self, written) or key  # 新疆喀什, 番禺区: through the names it holds and the gazetteer
         if key in self.rates:
             return self.rates[key], key
         return (self.default if self.default is not None else fallback), key
@@ -201,3 +206,18 @@ def judge(standard: Standard, entry: Any, fallback: Decimal | None = None) -> Ju
     values["excess"] = format_money_cn(excess)
     evidence["excess"] = str(excess)
     return Judgement(over=True, excess=excess, values=values, evidence=evidence)
+
+
+
+def place_key(standard: Standard, written: str, *, in_text: bool = False) -> str | None:
+    """The rates key of a place the standard's aliases do not name as written (``in_text``: in a description)."""
+    cache = standard.place_keys
+    marked = ("\0" if in_text else "") + written
+    if marked not in cache:
+        from .pack import bundled_pack_path  # the national table ships with the bundled pack
+
+        gazetteer = load_gazetteer(str(bundled_pack_path() / "places" / "divisions.csv"))
+        if len(cache) > 10_000:
+            cache.clear()
+        cache[marked] = resolve(written, standard.aliases, standard.rates.__contains__, gazetteer, in_text=in_text)
+    return cache[marked]

@@ -135,7 +135,7 @@ def service_findings(entries: Iterable[Entry | EntryRecord], records: ServiceRec
             out.append(_violation(
                 "QQ1312", rows, f"特派员 {name} 有 {len(days)} 个领取费用的日子（占其 {len(paid_days[person])} 个中的"
                 f" {share:.0%}）没有服务记录（第 {'、'.join(map(str, rows))} 行，共 {format_money_cn(total)} 元）："
-                "多次没有签到记录却领取费用，可能是提供虚假资料，请核实后按第十三条第（一）项追回",
+                "多次没有签到记录却领取费用，可能是提供虚假资料；核实属实的按第十三条第（一）项追回（核实前不计入应追回金额）",
                 total, {"commissioner": name, "days": [d.isoformat() for d in days], "paid_days": len(paid_days[person]),
                         "services_file": records.path}, [e for e, _ in missed], None))
             continue

@@ -37,10 +37,7 @@ from .normalise import RowNormaliser
 from .pipeline import ledger_columns, ledger_layout, load_project, load_rules, refetch
 from .reconcile import MoneyTally, merge
 from .rules.pack import RulePack
-from .values import clean_code
-
-ZERO = Decimal(0)
-
+from .values import ZERO, clean_code
 
 def load_projects(folder: str | Path, pack: RulePack) -> dict[str, tuple[str, Project]]:
     """project code -> (file, project) for every ``*.yaml`` in ``folder``; two files with one code is an error."""

@@ -40,11 +40,14 @@ from ..models import (
 )
 from ..normalise import normalise_mapping
 from ..rules.pack import Rule, RulePack, default_pack
-from ..rules.templates import render
-from ..values import format_money, format_money_cn
+from ..values import ZERO, format_money, format_money_cn
 from ..waivers import Waiver, waiver_problems
 from .context import EntryContext
-from .entry_rules import EntryJudge, run
+from .kinds.aggregate import AggregateKind
+from .kinds.common import row_list
+from .kinds.duplicate import DuplicateKind
+from .kinds.entry import EntryKind
+from .kinds.standard import StandardKind
 from .findings import (
     SEVERITY_RANK,
     EntryLookup,
@@ -59,7 +62,7 @@ from .findings import (
 )
 from .plan import RulePlan
 from .reversals import Reversal, Undoing, pair_reversals
-from .state import ZERO, EntryTable, GroupTable, KeyTable, Table, TableView
+from .state import EntryTable, GroupTable, KeyTable, Table, TableView
 
 
 @dataclass
@@ -142,16 +145,6 @@ def _net_of_refunds(f: Finding, undone: Undoing, table: EntryTable) -> Finding:
     )
 
 
-def row_list(rows: Sequence[int], shown: int = 12) -> str:
-    """Rows for a message: all of a few, or the first ones and how many in all (the finding lists every row).
-
-    Messages say “第 {rows} 行”, so this reads “第 2、3、… 共 40 行”.
-    """
-    if len(rows) <= shown:
-        return "、".join(str(r) for r in rows)
-    return "、".join(str(r) for r in rows[:shown]) + f"… 共 {len(rows)}"
-
-
 class Checker:
     """Checks one project's entries against a rule pack, keeping running state.
 
@@ -195,7 +188,11 @@ class Checker:
         self.plan = RulePlan(self.pack, project, self.columns)
         self.not_run = self.plan.not_run
         self.context = EntryContext(self.pack, project)
-        self.judge = EntryJudge(self.pack, self.plan, self.context)
+        # the kinds, each with the runnable rules of its kind (see .kinds)
+        self.entry_kind = EntryKind(self.pack, self.plan, self.context)
+        self.standard_kind = StandardKind(self.pack, self.plan, self.context)
+        self.aggregates = AggregateKind(self.plan.aggregate_rules, self.context.project, self.context.project_values)
+        self.duplicates = DuplicateKind(self.plan.duplicate_rules, self.context.project_values)
         self.table = EntryTable()
         self._entries: list[Entry | EntryRecord] | None = [] if retain_entries else None
         self._held: dict[int, Entry | EntryRecord] = {}  # entries in duplicate groups, when not retaining all
@@ -226,8 +223,7 @@ class Checker:
     def _read(self, item: Entry | EntryRecord) -> _Read:
         """What judging ``item`` needs that does not depend on the recorded state."""
         ctx, matched = self.context.build(item)
-        groups, keys = self.judge.memberships(item, ctx)
-        return _Read(item, ctx, matched, groups, keys)
+        return _Read(item, ctx, matched, self.aggregates.memberships(item, ctx), self.duplicates.memberships(item, ctx))
 
     def add(self, entry: Entry | EntryRecord | Mapping[str, Any]) -> None:
         """Record an entry (a model or a mapping) as part of the project's spending."""
@@ -244,8 +240,7 @@ class Checker:
         item, ctx = read.item, read.ctx
         ordinal = len(self.table)
         gaps: dict[tuple[str, str], list[int]] = {}
-        findings = (self.judge.findings(item, ordinal, ctx, read.matched, gaps)
-                    if self.plan.entry_rules or self.plan.standard_rules else [])
+        findings = self._entry_findings(read, ordinal, gaps)
         self.table.append(item.row, item.date, item.amount, category=ctx["category"])
         self._spent += item.amount
         self._spent_by[ctx["category"]] = self._spent_by.get(ctx["category"], ZERO) + item.amount
@@ -267,6 +262,13 @@ class Checker:
         for rule, key in read.keys:
             if self._keys[rule.id].add(key, ordinal) and self._entries is None:
                 self._held[ordinal] = item
+
+    def _entry_findings(self, read: _Read, ordinal: int, gaps: dict[tuple[str, str], list[int]] | None) -> list[Finding]:
+        """What the entry and standard kinds find on one entry on its own."""
+        findings = self.entry_kind.on_entry(read.item, ordinal, read.ctx, read.matched) if self.plan.entry_rules else []
+        if self.plan.standard_rules:
+            findings.extend(self.standard_kind.on_entry(read.item, ordinal, read.ctx, gaps))
+        return findings
 
     def check(self, entry: Entry | EntryRecord | Mapping[str, Any], *, commit: bool = True) -> list[Violation]:
         """The findings a new claim causes against everything recorded before it.
@@ -299,82 +301,18 @@ class Checker:
         item, ctx = read.item, read.ctx
         ordinal = snapshot.length
         table = TableView(self.table, ordinal, item.row, item.date, item.amount, category=ctx["category"])
-        findings = self.judge.findings(item, ordinal, ctx, read.matched)
+        findings = self._entry_findings(read, ordinal, None)
         held = {ordinal: item}
         for rule, key, earlier in snapshot.earlier:
             if earlier:
-                findings.append(self._duplicate_finding(rule, key, earlier + [ordinal], held, table))
+                findings.append(self.duplicates.finding(rule, key, earlier + [ordinal], held, table))
         for rule, key, total, ordinals in snapshot.groups:
-            found = self._aggregate_finding(rule, key, total + item.amount, ordinals + [ordinal], ZERO, table)
+            found = self.aggregates.finding(rule, key, total + item.amount, ordinals + [ordinal], ZERO, table)
             if found is not None:
                 if found.pooled_claim is not None:
                     found.pooled_claim = min(found.pooled_claim, max(item.amount, ZERO))
                 findings.append(found)
         return sorted(to_violations(findings, table, snapshot.lookup, self.sources), key=order)
-
-    # ------------------------------------------------------------------ totals and repeats
-    def _duplicate_finding(
-        self, rule: Rule, key: str, ordinals: list[int], held: Mapping[int, Entry | EntryRecord], table: Table
-    ) -> Finding:
-        ordered = sorted(ordinals, key=table.order_key)
-        first, repeats = ordered[0], ordered[1:]
-        repeat_total = sum((table.amount(o) for o in repeats), ZERO)
-        total = sum((table.amount(o) for o in ordered), ZERO)
-        if rule.clawback == "repeats":
-            claims = {o: table.amount(o) for o in repeats}
-        elif rule.clawback == "amount":
-            claims = {o: table.amount(o) for o in ordered}
-        else:
-            claims = {}
-        rows = sorted(table.rows[o] for o in ordered)
-        values = {
-            "key": key,
-            "count": str(len(ordered)),
-            "rows": row_list(rows),
-            "first_row": str(table.rows[first]),
-            "total": format_money_cn(total),
-            "repeats": format_money_cn(repeat_total),
-            **self.context.project_values,
-        }
-        evidence = {"key": key, "first_row": table.rows[first], "count": len(ordered)}
-        entries = {o: held[o] for o in ordered if o in held}
-        return Finding(rule, tuple(ordered), render(rule.message, values), repeat_total, claims, evidence, entries)
-
-    def _aggregate_finding(
-        self, rule: Rule, key: str, total: Decimal, ordinals: Sequence[int], recovered: Decimal, table: Table
-    ) -> Finding | None:
-        ctx = {"key": key, "total": total, "count": Decimal(len(ordinals)), "project": self.context.project}
-        limit = run(rule, rule.limit, ctx, None) if rule.limit is not None else None
-        if rule.when is not None:
-            fired = bool(run(rule, rule.when, ctx, None))
-        else:
-            fired = limit is not None and total > limit
-        if not fired:
-            return None
-        excess = total - limit if limit is not None else total
-        pooled: Decimal | None = None
-        if rule.clawback == "excess" and limit is not None:
-            pooled = max(ZERO, total - recovered - limit)
-        elif rule.clawback == "amount":
-            pooled = max(ZERO, total - recovered)
-        rows = sorted(table.rows[o] for o in ordinals)
-        values = {
-            "key": key,
-            "total": format_money_cn(total),
-            "limit": format_money_cn(limit) if limit is not None else "",
-            "excess": format_money_cn(excess),
-            "count": str(len(ordinals)),
-            "rows": row_list(rows),
-            **self.context.project_values,
-        }
-        evidence: dict[str, Any] = {"key": key, "total": format_money(total), "count": len(ordinals)}
-        if limit is not None:
-            evidence["limit"] = format_money(limit)
-            evidence["excess"] = format_money(excess)
-        if recovered:
-            evidence["already_recovered"] = format_money(recovered)
-        return Finding(rule, tuple(ordinals), render(rule.message, values), excess, {}, evidence,
-                       pooled_claim=pooled, with_entries=False)
 
     # ------------------------------------------------------------------ merging and reporting
     def state(self) -> CheckerState:
@@ -447,7 +385,7 @@ class Checker:
             # a booking reversed in full is not a use of its invoice
             kept = [o for o in ordinals if o not in undone or not undone[o].full]
             if len(kept) > 1:
-                findings.append(self._duplicate_finding(rule, key, kept, self._held, self.table))
+                findings.append(self.duplicates.finding(rule, key, kept, self._held, self.table))
         used: set[int] = set()
         violations = to_violations(findings, self.table, fetch, self.sources)
         if undone:
@@ -462,7 +400,7 @@ class Checker:
         for rule in self.plan.aggregate_rules:
             for key, group in self._groups[rule.id].groups.items():
                 recovered = sum((claims.get(o, ZERO) for o in group.ordinals), ZERO)
-                found = self._aggregate_finding(rule, key, group.total, group.ordinals, recovered, self.table)
+                found = self.aggregates.finding(rule, key, group.total, group.ordinals, recovered, self.table)
                 if found is not None:
                     totals.append(found)
         total_violations = waive(to_violations(totals, self.table, None, self.sources), self.waivers, self.today, used)

@@ -18,9 +18,9 @@ from typing import Any
 
 from ..models import BudgetLine, Citation, ClawbackLine, Entry, EntryRecord, Violation, as_entry
 from ..rules.pack import Rule
-from ..values import format_money
+from ..values import ZERO, format_money
 from ..waivers import Waiver
-from .state import ZERO, EntryTable, Table
+from .state import EntryTable, Table
 
 SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 

@@ -15,8 +15,8 @@ from array import array
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-ZERO = Decimal(0)
-_CENT = Decimal("0.01")
+from ..values import ZERO
+
 _LIMIT = 2**62
 
 

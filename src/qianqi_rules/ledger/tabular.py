@@ -21,7 +21,7 @@ from decimal import Decimal
 
 from ..errors import LedgerFileError, Position
 from ..models import InputError
-from ..values import parse_amount
+from ..values import ZERO, parse_amount
 from .headers import DATE_PARTS, LAYOUT_FIELDS
 from .layout import Header, HeaderMiss, LedgerLayout
 from .rows import RawRow, SkippedRow
@@ -75,8 +75,8 @@ def account_heading(text: str) -> str | None:
 def cells_text(cells: list[str]) -> str:
     return " ".join(_texts(cells))[:60]
 
+
 Row = RawRow | SkippedRow | InputError
-ZERO = Decimal(0)
 Records = Iterator[tuple[int, list[str]]]
 
 

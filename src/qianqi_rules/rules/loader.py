@@ -31,6 +31,7 @@ from ..values import normalise_name
 from ..yamlsafe import PathKey, YamlDocument, YamlLoadError, load_yaml_file
 from .categories import CategoryTable
 from .expressions import Expression, ExpressionError, compile_expression
+from .kind_spec import KIND_SPECS
 from ..ledger.headers import COLUMN_FIELDS as LEDGER_COLUMN_FIELDS
 from .pack import Definition, LedgerSettings, PackLayer, Rule, RulePack
 from .regex_safety import PatternError, compile_pattern
@@ -569,8 +570,9 @@ _EXPRESSIONS = (
 
 
 def _symbols_for(field_name: str, kind: str, definitions: Mapping[str, Definition]) -> Mapping[str, Any]:
-    """``limit`` and an aggregate's ``when`` see a group; everything else sees one entry (and the named conditions)."""
-    if field_name == "limit" or (field_name == "when" and kind == "aggregate"):
+    """A kind's group expressions (an aggregate's ``limit`` and ``when``) see a group; everything else sees one
+    entry (and the named conditions)."""
+    if field_name in KIND_SPECS[kind].group_expressions:
         return GROUP_SYMBOLS
     return _entry_symbols(definitions)
 

@@ -15,21 +15,13 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..values import to_date
+from .kind_spec import KIND_SPECS
 
-RuleKind = Literal["entry", "aggregate", "duplicate", "standard"]
 ClawbackKind = Literal["none", "amount", "excess", "repeats"]
 
 #: the bundled pack uses QQ; an office pack uses its own prefix (e.g. HD1126) so ids never collide
 RULE_ID_PATTERN = r"^[A-Z]{2,6}\d{4}$"
 RULE_NAME_PATTERN = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
-
-#: which clawback measures make sense for which kind of rule
-CLAWBACKS_BY_KIND: dict[str, tuple[str, ...]] = {
-    "entry": ("none", "amount"),
-    "aggregate": ("none", "excess", "amount"),
-    "duplicate": ("none", "repeats", "amount"),
-    "standard": ("none", "excess"),
-}
 
 #: top-level keys of a pack file; ``shared`` holds lists reused elsewhere through YAML anchors
 FILE_KEYS = (
@@ -214,7 +206,7 @@ class RuleSpec(_Strict):
     title: str = Field(min_length=1)
     citation: CitationSpec
     severity: Literal["error", "warning", "info"]
-    kind: RuleKind = "entry"
+    kind: str = "entry"
     categories: list[str] | None = None
     refunds: bool = False
     when: str | None = None
@@ -235,43 +227,26 @@ class RuleSpec(_Strict):
     retired: bool = False
     effective: EffectiveSpec | None = None
 
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, value: str) -> str:
+        if value not in KIND_SPECS:
+            raise ValueError(f"kind 只能是 {'、'.join(KIND_SPECS)}")
+        return value
+
     @model_validator(mode="after")
     def _kind_fields(self) -> RuleSpec:
+        """What the kind requires and forbids is the kind's own (qianqi_rules.evaluate.kinds)."""
         kind = self.kind
-        if kind == "entry":
-            if not self.when:
-                raise ValueError("逐条规则（kind: entry）必须有 when 条件")
-            extra = [f for f in ("where", "group_by", "limit", "key") if getattr(self, f)]
-            if extra:
-                raise ValueError(f"逐条规则不使用 {', '.join(extra)}")
-        elif kind == "aggregate":
-            if not self.group_by:
-                raise ValueError("汇总规则（kind: aggregate）必须有 group_by")
-            if not self.when and not self.limit:
-                raise ValueError("汇总规则需要 limit（上限）或 when（分组条件）")
-            if self.key:
-                raise ValueError("汇总规则不使用 key（那是 duplicate 规则的字段）")
-        elif kind == "standard":
-            if not self.standard:
-                raise ValueError("标准规则（kind: standard）必须写 standard（用哪个开支标准）")
-            extra = [f for f in ("when", "group_by", "limit", "key") if getattr(self, f)]
-            if extra:
-                raise ValueError(f"标准规则不使用 {', '.join(extra)}（过滤条件写在 where）")
-        else:
-            if not self.key:
-                raise ValueError("重复规则（kind: duplicate）必须有 key")
-            extra = [f for f in ("when", "group_by", "limit") if getattr(self, f)]
-            if extra:
-                raise ValueError(f"重复规则不使用 {', '.join(extra)}（过滤条件写在 where）")
+        spec = KIND_SPECS[kind]
+        spec.validate(self)
         if self.estimate and kind != "standard":
             raise ValueError("estimate 只用于标准规则（kind: standard）")
         if self.estimate and self.clawback != "none":
             raise ValueError("按摘要估算的标准规则（estimate: true）只提示核实，clawback 只能是 none")
-        if self.clawback not in CLAWBACKS_BY_KIND[kind]:
-            allowed = "、".join(CLAWBACKS_BY_KIND[kind])
+        if self.clawback not in spec.clawbacks:
+            allowed = "、".join(spec.clawbacks)
             raise ValueError(f"{kind} 规则的 clawback 只能是 {allowed}")
-        if self.clawback == "excess" and kind == "aggregate" and not self.limit:
-            raise ValueError("clawback: excess 需要 limit")
         if self.clawback != "none" and self.severity != "error":
             raise ValueError("只有 severity: error 的规则才能有追回金额（clawback）")
         return self

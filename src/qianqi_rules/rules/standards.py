@@ -17,10 +17,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from ..tax import after_tax, gross_for_net, withholding
-from ..values import format_money_cn, normalise_name
+from ..values import CENT, ZERO, format_money_cn, normalise_name
 
-CENT = Decimal("0.01")
-ZERO = Decimal(0)
 
 #: which entry fields each basis needs, besides the standard's key column
 BASIS_FIELDS = {

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ..models import Severity
 from ..values import to_date
 from .kind_spec import KIND_SPECS
 
@@ -67,7 +68,7 @@ class PackMeta(_Strict):
 class OverrideSpec(_Strict):
     """What a layered pack may change about a rule of the packs below it."""
 
-    severity: Literal["error", "warning", "info"] | None = None
+    severity: Severity | None = None
     disabled: bool = False
     reason: str = ""
 
@@ -205,7 +206,7 @@ class RuleSpec(_Strict):
     name: str = Field(pattern=RULE_NAME_PATTERN)
     title: str = Field(min_length=1)
     citation: CitationSpec
-    severity: Literal["error", "warning", "info"]
+    severity: Severity
     kind: str = "entry"
     categories: list[str] | None = None
     refunds: bool = False

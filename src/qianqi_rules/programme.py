@@ -34,6 +34,7 @@ from .models import (
     Unmatched,
 )
 from .normalise import RowNormaliser
+from .orchestrate import Part, merge_parts, read_all
 from .pipeline import ledger_columns, ledger_layout, load_project, load_rules, refetch
 from .reconcile import MoneyTally, merge
 from .rules.pack import RulePack
@@ -181,22 +182,13 @@ def check_programme(
     pack = pack if pack is not None else load_rules(rule_paths)
     projects = load_projects(projects_dir, pack)
     names = [str(p) for p in ledger_paths]
-    file_parts: list[_FilePart] = []
-    if jobs > 1 and len(names) > 1:
-        from concurrent.futures import ProcessPoolExecutor
-
-        start = functools.partial(_start_worker, [str(p) for p in rule_paths] if rule_paths else None,
-                                  str(projects_dir), sheet)
-        with ProcessPoolExecutor(max_workers=jobs, initializer=start) as pool:
-            for done, file_part in enumerate(pool.map(_worker_split, names), start=1):
-                file_parts.append(file_part)
-                if progress is not None:
-                    progress(done, len(names))
-    else:
-        for done, name in enumerate(names, start=1):
-            file_parts.append(_split(read_ledger(name, sheet, ledger_layout(pack)), projects, pack))
-            if progress is not None:
-                progress(done, len(names))
+    start = functools.partial(_start_worker, [str(p) for p in rule_paths] if rule_paths else None,
+                              str(projects_dir), sheet)
+    file_parts = read_all(
+        names, lambda _i, name: _split(read_ledger(name, sheet, ledger_layout(pack)), projects, pack),
+        jobs=jobs, start=start, worker_read=_worker_split,
+        progress=(lambda done, _n, _p: progress(done, len(names))) if progress is not None else None,
+    )
 
     reports: list[Report] = []
     for code in sorted(projects):
@@ -206,25 +198,11 @@ def check_programme(
         project = projects[code][1]
         columns = set().union(*(fp.columns for _, fp in contributing))
         checker = Checker(project, pack, columns=columns, today=today, retain_entries=False)
-        checker.sources = [fp.account.path for _, fp in contributing] if len(contributing) > 1 else []
-        errors: list[InputError] = []
-        not_run: dict[str, list[str]] = {}
-        rows = rejected = 0
-        for index, (_, fp) in enumerate(contributing):
-            part = fp.parts[code]
-            if part.state is not None:
-                checker.merge(part.state, file=index)
-            rows += part.rows
-            rejected += len(part.rejected)
-            errors.extend(e.model_copy(update={"file": fp.account.path}) if checker.sources else e
-                          for e in part.errors)
-            for item in part.not_run:
-                not_run.setdefault(item.rule_id, []).append(item.reason)
-        for rule_id in list(not_run):
-            if len(not_run[rule_id]) < len([p for _, p in contributing if p.parts[code].state is not None]):
-                del not_run[rule_id]  # it ran on some of the files
-        checker.not_run = [RuleNotRun(rule_id=r.id, title=r.title, reason=not_run[r.id][0])
-                           for r in pack.active_rules if r.id in not_run]
+        parts = [Part(fp.account.path, fp.parts[code].errors, fp.parts[code].not_run, fp.parts[code].state)
+                 for _, fp in contributing]
+        errors = merge_parts(checker, parts)
+        rows = sum(fp.parts[code].rows for _, fp in contributing)
+        rejected = sum(len(fp.parts[code].rejected) for _, fp in contributing)
         summary = InputSummary(
             path="; ".join(fp.account.path for _, fp in contributing),
             sha256=None,

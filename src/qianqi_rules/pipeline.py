@@ -22,7 +22,8 @@ from .normalise import RowNormaliser, normalise_mapping
 from .orchestrate import Part, checker_part, merge_parts, read_all
 from .project import load_project as _load_project
 from .reconcile import MoneyTally, merge
-from .rules.pack import RulePack, default_pack, load_packs
+from .rules.loader import default_pack, load_packs
+from .rules.pack import RulePack
 from .waivers import Waiver
 
 

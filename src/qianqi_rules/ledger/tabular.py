@@ -17,7 +17,6 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from decimal import Decimal
 
 from ..errors import LedgerFileError, Position
 from ..models import InputError

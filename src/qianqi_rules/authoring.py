@@ -13,7 +13,7 @@ from typing import Any
 
 from .errors import RuleFileError, RulePackError
 from .regulation import cited_text
-from .rules.examples import ExampleOutcome, example_entries, run_examples
+from .evaluate.examples import ExampleOutcome, example_entries, run_examples
 from .rules.pack import Definition, Rule, RulePack
 from .values import format_money_cn, parse_amount
 

@@ -9,7 +9,7 @@ import pytest
 
 from qianqi_rules import load_rules
 from qianqi_rules.evaluate.kinds import KINDS
-from qianqi_rules.rules.examples import run_examples
+from qianqi_rules.evaluate.examples import run_examples
 from qianqi_rules.rules.kind_spec import KIND_SPECS
 
 DOCS = Path(__file__).parent.parent.parent / "docs" / "rules.md"

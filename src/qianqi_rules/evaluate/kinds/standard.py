@@ -12,14 +12,15 @@ from __future__ import annotations
 from typing import Any
 
 from ...models import Entry, EntryRecord
-from ...rules.estimates import estimate
 from ...rules.kind_spec import KindSpec
 from ...rules.pack import Rule, RulePack
-from ...rules.standards import Standard, judge
+from ...rules.standards import Standard
 from ...rules.templates import render
 from ..context import EntryContext
+from ..estimates import estimate
 from ..findings import Finding
 from ..plan import RulePlan
+from ..standards import judge
 from .common import applies
 from .entry import ENTRY_TEMPLATE_FIELDS
 

@@ -4,18 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..ledger.headers import HEADER_ALIASES
+from ..fields import column_label
 from ..models import Project, RuleNotRun
 from ..rules.kind_spec import KIND_SPECS
 from ..rules.pack import Rule, RulePack
 from ..rules.symbols import OPTIONAL_PROJECT_ATTRIBUTES
-
-
-def column_label(column: str) -> str:
-    """``payee`` → ``收款人（payee）``: how a missing column is named to a finance officer."""
-    aliases = HEADER_ALIASES.get(column, (column,))
-    chinese = next((a for a in aliases if not a.isascii()), column)
-    return f"{chinese}（{column}）"
 
 
 class RulePlan:

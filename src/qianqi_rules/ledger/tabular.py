@@ -22,7 +22,7 @@ from ..errors import LedgerFileError, Position
 from ..models import InputError
 from ..values import ZERO, parse_amount
 from .headers import DATE_PARTS, LAYOUT_FIELDS
-from .layout import Header, HeaderMiss, LedgerLayout
+from .layout import Header, HeaderMiss, LedgerLayout, account_heading
 from .rows import RawRow, SkippedRow
 
 #: text that, found anywhere in a line without a category, makes it a subtotal or balance line
@@ -62,15 +62,6 @@ SKIP_REASONS = {
 _TEXT_ONLY = frozenset({"header_repeat", "footer", "page", "title_repeat"})
 _PAGE = re.compile(r"第\s*\d+\s*页(?:\s*[/／,，]?\s*共\s*\d+\s*页)?|共\s*\d+\s*页|-\s*\d+\s*-"
                    r"|page\s*\d+(?:\s*(?:of|/)\s*\d+)?", re.IGNORECASE)
-_ACCOUNT_HEADING = re.compile(r"^\s*(?:会计)?科目(?:名称)?\s*[:：]\s*(\S.*?)\s*$")
-
-
-def account_heading(text: str) -> str | None:
-    """The account a title line such as ``科目：660204 管理费用-差旅费`` names, or None."""
-    found = _ACCOUNT_HEADING.match(text) if text else None
-    return found.group(1) if found else None
-
-
 def cells_text(cells: list[str]) -> str:
     return " ".join(_texts(cells))[:60]
 

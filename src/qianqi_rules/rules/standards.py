@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from ..fields import FIELDS, of_kind
 from ..values import normalise_name
 
 
@@ -23,10 +24,8 @@ BASIS_FIELDS = {
     "person_hour": ("persons", "hours"),
     "person_night": ("persons", "days"),
 }
-FIELD_LABELS = {
-    "persons": "人数", "days": "天数", "hours": "学时", "title": "职称", "conference_class": "会议类别",
-    "training_class": "培训类别", "city": "出差地点", "consult_mode": "咨询方式",
-}
+#: the Chinese names of the fields a standard reads (from the catalogue in :mod:`qianqi_rules.fields`)
+FIELD_LABELS = {name: FIELDS[name].label for name in of_kind("standard")}
 BASIS_TEXT = {"person_day": "每人每天", "person_hour": "每人每学时", "person_night": "每人每晚"}
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from rule_engine import errors as re_errors
 
+from ...fields import of_kind
 from ...models import Entry, EntryRecord
 from ...rules.kind_spec import PROJECT_FIELDS, KindSpec
 from ...rules.pack import RulePack
@@ -33,10 +34,7 @@ def _validate(spec: Any) -> None:
 
 
 #: message fields of a rule about one entry (the standard kind adds its own)
-ENTRY_TEMPLATE_FIELDS = frozenset({
-    "row", "entry_id", "date", "category", "category_raw", "description", "payee",
-    "amount", "invoice_no", "project_code", "voucher_no", "matched",
-}) | PROJECT_FIELDS
+ENTRY_TEMPLATE_FIELDS = frozenset({"row", "category_raw", "matched", *of_kind("required", "id", "text")}) | PROJECT_FIELDS
 
 SPEC = KindSpec(
     name="entry",

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
+
 from pydantic import BaseModel, ValidationError
 
 from ..errors import Position, RuleFileError

@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Mapping
 from difflib import get_close_matches
 from typing import Any
+
 from pydantic import ValidationError
 from rule_engine import DataType
 

@@ -14,6 +14,7 @@ from decimal import Decimal
 from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
+
 from rule_engine import DataType
 
 from ..errors import Position, ProjectFileError
@@ -97,7 +98,8 @@ def read_categories(docs: list[YamlDocument], loader: Problems, folder: Path) ->
 
 
 def read_terms(docs: list[YamlDocument], loader: Problems, below: dict[str, TermFamily]) -> dict[str, TermFamily]:
-    """Word families; a layered pack may add families or replace one of the packs below by name."""
+    """Word families; a layered pack may add families, replace one of the packs below by name (``words``)
+    or add words to one (``words_add``, with ``except`` and ``not_followed_by`` added likewise)."""
     families = dict(below)
     defined: set[str] = set()
     for doc, data in sections(docs, "terms", dict, loader, "“词族名称: {words: [...]}”的映射"):
@@ -107,7 +109,21 @@ def read_terms(docs: list[YamlDocument], loader: Problems, below: dict[str, Term
                 continue
             defined.add(name)
             term = validated(TermSpec, spec, doc, ("terms", name), loader, f"词族 {name}")
-            if term is not None:
+            if term is not None and term.words_add is not None:
+                family = below.get(str(name))
+                if family is None:
+                    loader.error(doc.position(("terms", name), key=True),
+                                 f"词族 {name!r} 不在下层规则包中，不能用 words_add 加词", "unknown-term",
+                                 "words_add 只用于叠加的规则包（extends），给下层规则包的词族加词；新的词族请写 words。")
+                    continue
+                added = tuple(w for w in dict.fromkeys(term.words_add) if w not in family.words)
+                families[str(name)] = replace(
+                    family, words=family.words + added,
+                    excepts=family.excepts + tuple(w for w in term.excepts if w not in family.excepts),
+                    not_followed_by=family.not_followed_by + tuple(
+                        w for w in term.not_followed_by if w not in family.not_followed_by),
+                )
+            elif term is not None and term.words is not None:
                 families[str(name)] = TermFamily(
                     str(name), tuple(term.words), tuple(term.excepts), tuple(term.not_followed_by), term.description,
                     term.qualifier,

@@ -75,12 +75,14 @@ class OverrideSpec(_Strict):
 
 class TermSpec(_Strict):
     description: str = ""
-    words: list[str] = Field(min_length=1)
+    #: the family's words; ``words_add`` instead adds words to a family of the packs below (an overlay)
+    words: list[str] | None = Field(default=None, min_length=1)
+    words_add: list[str] | None = Field(default=None, min_length=1)
     excepts: list[str] = Field(default_factory=list, alias="except")
     not_followed_by: list[str] = Field(default_factory=list)
     qualifier: bool = False
 
-    @field_validator("words", "excepts", "not_followed_by", mode="before")
+    @field_validator("words", "words_add", "excepts", "not_followed_by", mode="before")
     @classmethod
     def _flatten(cls, value: Any) -> Any:
         """``[*subjects, *places]`` in YAML is a list of lists: join them into one list."""
@@ -88,13 +90,21 @@ class TermSpec(_Strict):
             return [w for item in value for w in (item if isinstance(item, list) else [item])]
         return value
 
-    @field_validator("words", "excepts", "not_followed_by")
+    @field_validator("words", "words_add", "excepts", "not_followed_by")
     @classmethod
-    def _non_empty_words(cls, value: list[str]) -> list[str]:
-        for word in value:
+    def _non_empty_words(cls, value: list[str] | None) -> list[str] | None:
+        for word in value or ():
             if not isinstance(word, str) or not word.strip():
                 raise ValueError("词不能为空")
-        return [w.strip() for w in value]
+        return [w.strip() for w in value] if value is not None else None
+
+    @model_validator(mode="after")
+    def _words_or_words_add(self) -> TermSpec:
+        if self.words is None and self.words_add is None:
+            raise ValueError("词族要写 words（词表），或在叠加的规则包中写 words_add（给下层的同名词族加词）")
+        if self.words is not None and self.words_add is not None:
+            raise ValueError("words 与 words_add 只能写一个：words 重新定义整个词族，words_add 只加词")
+        return self
 
 
 #: a named condition's name: what conditions refer to it by

@@ -133,6 +133,7 @@ def _build_rule(
         spec = RuleSpec.model_validate(data)
     except ValidationError as exc:
         loader.pydantic_errors(doc, base, exc, label)
+        _partial_checks(doc, base, label, data, categories, terms, standards, loader, definitions)
         return None
     count = len(loader.errors)
 
@@ -140,32 +141,9 @@ def _build_rule(
     if problem:
         loader.error(doc.position(base + ("citation",)), f"{label}的引用无效: {problem}", "bad-citation")
 
-    wanted: frozenset[str] | None = None
-    if spec.categories is not None:
-        names = set()
-        for i, name in enumerate(spec.categories):
-            canonical = categories.canonical(name)
-            if canonical is None:
-                close = get_close_matches(name, categories.names, n=1)
-                loader.error(doc.position(base + ("categories", i)),
-                             f"{label}的科目 {name!r} 不是第十条的九类支出之一", "unknown-category",
-                             f"是不是想写 {close[0]}？" if close else f"可用: {'、'.join(categories.names)}")
-            else:
-                names.add(canonical)
-        wanted = frozenset(names)
-
-    compiled: dict[str, Expression] = {}
-    for field_name, expect, what in _EXPRESSIONS:
-        text = getattr(spec, field_name)
-        if text is None:
-            continue
-        symbols = _symbols_for(field_name, spec.kind, definitions)
-        try:
-            compiled[field_name] = compile_expression(text, symbols, expect=expect, terms=terms,
-                                                      groups=categories.groups, what=what)
-        except ExpressionError as exc:
-            loader.error(doc.offset_position(base + (field_name,), exc.offset), f"{label}的{exc.message}",
-                         exc.code, exc.hint)
+    wanted = _categories(doc, base, label, spec.categories, categories, loader)
+    compiled = _expressions(doc, base, label, spec.kind, {f: getattr(spec, f) for f, _, _ in _EXPRESSIONS},
+                            categories, terms, definitions, loader)
 
     for expectation in ("violating", "compliant"):
         for i, example in enumerate(getattr(spec.examples, expectation)):
@@ -178,13 +156,7 @@ def _build_rule(
                                  f"{label}的示例中有未知字段 {unknown[0]!r}", "bad-example",
                                  f"示例可用的字段: {', '.join(EXAMPLE_FIELDS)}")
 
-    standard: Standard | None = None
-    if spec.standard is not None:
-        standard = standards.get(spec.standard)
-        if standard is None:
-            close = get_close_matches(spec.standard, list(standards), n=1)
-            loader.error(doc.position(base + ("standard",)), f"{label}的开支标准 {spec.standard!r} 没有定义",
-                         "unknown-standard", f"是不是想写 {close[0]}？" if close else "标准定义在 standards/ 目录中。")
+    standard = _standard(doc, base, label, spec.standard, standards, loader)
     for i, cite in enumerate(spec.see_also):
         problem = citation_problem(cite.article, cite.item)
         if problem:
@@ -194,11 +166,7 @@ def _build_rule(
         loader.error(doc.position(base + ("recover_under",)), f"{label}的 recover_under 应是第十三条的某一项",
                      "bad-citation", "例如 recover_under: {article: 13, item: 2}")
 
-    try:
-        check_template(spec.message, spec.kind)
-    except TemplateError as exc:
-        loader.error(doc.offset_position(base + ("message",), exc.offset), f"{label}的{exc.message}",
-                     "bad-template", exc.hint)
+    _message(doc, base, label, spec.message, spec.kind, loader)
 
     if len(loader.errors) > count:
         return None
@@ -241,6 +209,83 @@ def _build_rule(
         see_also=tuple(Citation(article=c.article, item=c.item) for c in spec.see_also),
         recover_under=_recover_under(spec),
     )
+
+
+def _categories(doc: YamlDocument, base: PathKey, label: str, names: list[str] | None, categories: CategoryTable,
+                loader: Problems) -> frozenset[str] | None:
+    """The canonical categories a rule names; an unknown one is an error."""
+    if names is None:
+        return None
+    found = set()
+    for i, name in enumerate(names):
+        canonical = categories.canonical(name)
+        if canonical is None:
+            close = get_close_matches(name, categories.names, n=1)
+            loader.error(doc.position(base + ("categories", i)),
+                         f"{label}的科目 {name!r} 不是第十条的九类支出之一", "unknown-category",
+                         f"是不是想写 {close[0]}？" if close else f"可用: {'、'.join(categories.names)}")
+        else:
+            found.add(canonical)
+    return frozenset(found)
+
+
+def _expressions(doc: YamlDocument, base: PathKey, label: str, kind: str, texts: Mapping[str, str | None],
+                 categories: CategoryTable, terms: Mapping[str, TermFamily], definitions: Mapping[str, Definition],
+                 loader: Problems) -> dict[str, Expression]:
+    """A rule's expressions compiled against the symbols its kind gives each of them."""
+    compiled: dict[str, Expression] = {}
+    for field_name, expect, what in _EXPRESSIONS:
+        text = texts.get(field_name)
+        if text is None:
+            continue
+        symbols = _symbols_for(field_name, kind, definitions)
+        try:
+            compiled[field_name] = compile_expression(text, symbols, expect=expect, terms=terms,
+                                                      groups=categories.groups, what=what)
+        except ExpressionError as exc:
+            loader.error(doc.offset_position(base + (field_name,), exc.offset), f"{label}的{exc.message}",
+                         exc.code, exc.hint)
+    return compiled
+
+
+def _standard(doc: YamlDocument, base: PathKey, label: str, name: str | None, standards: Mapping[str, Standard],
+              loader: Problems) -> Standard | None:
+    if name is None:
+        return None
+    standard = standards.get(name)
+    if standard is None:
+        close = get_close_matches(name, list(standards), n=1)
+        loader.error(doc.position(base + ("standard",)), f"{label}的开支标准 {name!r} 没有定义",
+                     "unknown-standard", f"是不是想写 {close[0]}？" if close else "标准定义在 standards/ 目录中。")
+    return standard
+
+
+def _message(doc: YamlDocument, base: PathKey, label: str, message: str, kind: str, loader: Problems) -> None:
+    try:
+        check_template(message, kind)
+    except TemplateError as exc:
+        loader.error(doc.offset_position(base + ("message",), exc.offset), f"{label}的{exc.message}",
+                     "bad-template", exc.hint)
+
+
+def _partial_checks(doc: YamlDocument, base: PathKey, label: str, data: Any, categories: CategoryTable,
+                    terms: Mapping[str, TermFamily], standards: Mapping[str, Standard], loader: Problems,
+                    definitions: Mapping[str, Definition]) -> None:
+    """What can still be checked of a rule whose fields do not all validate, so that ``lint`` shows every
+    problem in one pass: its categories, the expressions its kind reads, its standard and its message."""
+    if not isinstance(data, dict):
+        return
+    names = data.get("categories")
+    if isinstance(names, list) and all(isinstance(n, str) for n in names):
+        _categories(doc, base, label, names, categories, loader)
+    kind = data.get("kind", "entry")
+    if isinstance(kind, str) and kind in KIND_SPECS:
+        texts = {f: t for f in KIND_SPECS[kind].expressions if isinstance(t := data.get(f), str) and t.strip()}
+        _expressions(doc, base, label, kind, texts, categories, terms, definitions, loader)
+        if isinstance(data.get("message"), str) and data["message"].strip():
+            _message(doc, base, label, data["message"], kind, loader)
+    if isinstance(data.get("standard"), str):
+        _standard(doc, base, label, data["standard"], standards, loader)
 
 
 #: Article 13 trigger for money recovered because of a finding under another article: spending on

@@ -52,6 +52,8 @@ class Rule:
     group_by: Expression | None = None
     limit: Expression | None = None
     key: Expression | None = None
+    #: an entry rule's named cases (``when_any``), in order; ``when`` is then their disjunction
+    cases: tuple[tuple[str, Expression], ...] = ()
     #: the Article 6 standard a ``standard`` rule applies
     standard: Standard | None = None
     #: a ``standard`` rule that estimates from the description what the ledger has no column for

@@ -144,6 +144,9 @@ def _build_rule(
     wanted = _categories(doc, base, label, spec.categories, categories, loader)
     compiled = _expressions(doc, base, label, spec.kind, {f: getattr(spec, f) for f, _, _ in _EXPRESSIONS},
                             categories, terms, definitions, loader)
+    cases = _cases(doc, base, label, spec.kind, spec.when_any or {}, categories, terms, definitions, loader)
+    if cases is not None and spec.when_any:
+        compiled["when"] = cases[1]
 
     for expectation in ("violating", "compliant"):
         for i, example in enumerate(getattr(spec.examples, expectation)):
@@ -204,6 +207,7 @@ def _build_rule(
         group_by=compiled.get("group_by"),
         limit=compiled.get("limit"),
         key=compiled.get("key"),
+        cases=cases[0] if cases is not None else (),
         standard=standard,
         estimate=spec.estimate,
         see_also=tuple(Citation(article=c.article, item=c.item) for c in spec.see_also),
@@ -246,6 +250,29 @@ def _expressions(doc: YamlDocument, base: PathKey, label: str, kind: str, texts:
             loader.error(doc.offset_position(base + (field_name,), exc.offset), f"{label}的{exc.message}",
                          exc.code, exc.hint)
     return compiled
+
+
+def _cases(doc: YamlDocument, base: PathKey, label: str, kind: str, texts: Mapping[str, str],
+           categories: CategoryTable, terms: Mapping[str, TermFamily], definitions: Mapping[str, Definition],
+           loader: Problems) -> tuple[tuple[tuple[str, Expression], ...], Expression] | None:
+    """``when_any``'s named cases, each compiled (an error is placed in its own case), and their disjunction,
+    which is the rule's ``when`` (so that word-family triggers and needed columns cover every case)."""
+    if not texts:
+        return None
+    symbols = _symbols_for("when", kind, definitions)
+    cases = []
+    for name, text in texts.items():
+        try:
+            cases.append((str(name), compile_expression(text, symbols, expect=DataType.BOOLEAN, terms=terms,
+                                                        groups=categories.groups, what=f"条件 when_any.{name}")))
+        except ExpressionError as exc:
+            loader.error(doc.offset_position(base + ("when_any", name), exc.offset), f"{label}的{exc.message}",
+                         exc.code, exc.hint)
+    if len(cases) < len(texts):
+        return None
+    either = " or ".join(f"(\n{text}\n)" for text in texts.values())
+    return tuple(cases), compile_expression(either, symbols, expect=DataType.BOOLEAN, terms=terms,
+                                            groups=categories.groups, what="条件 when_any")
 
 
 def _standard(doc: YamlDocument, base: PathKey, label: str, name: str | None, standards: Mapping[str, Standard],

@@ -221,6 +221,9 @@ class RuleSpec(_Strict):
     categories: list[str] | None = None
     refunds: bool = False
     when: str | None = None
+    #: a long condition split into named cases (``{节日福利: …, 集体娱乐: …}``): the rule fires when any holds,
+    #: and the finding's evidence names the first case that did
+    when_any: dict[str, str] | None = Field(default=None, min_length=1)
     where: str | None = None
     group_by: str | None = None
     limit: str | None = None
@@ -250,6 +253,14 @@ class RuleSpec(_Strict):
         """What the kind requires and forbids is the kind's own (qianqi_rules.evaluate.kinds)."""
         kind = self.kind
         spec = KIND_SPECS[kind]
+        if self.when_any is not None:
+            if "when_any" not in spec.expressions:
+                raise ValueError(f"{kind} 规则不使用 when_any（分情况写的条件只用于逐条规则）")
+            if self.when:
+                raise ValueError("when 与 when_any 只能写一个：when_any 的各情况之间是“或”")
+            for name, text in self.when_any.items():
+                if not str(name).strip() or not isinstance(text, str) or not text.strip():
+                    raise ValueError("when_any 的每个情况要有名称和条件，如 when_any: {节日福利: '\"福利奖金\" in mentions'}")
         spec.validate(self)
         if self.estimate and kind != "standard":
             raise ValueError("estimate 只用于标准规则（kind: standard）")

@@ -26,20 +26,22 @@ from .common import run
 
 
 def _validate(spec: Any) -> None:
-    if not spec.when:
-        raise ValueError("逐条规则（kind: entry）必须有 when 条件")
+    if not spec.when and not spec.when_any:
+        raise ValueError("逐条规则（kind: entry）必须有 when 条件（或分情况写的 when_any）")
     extra = [f for f in ("where", "group_by", "limit", "key") if getattr(spec, f)]
     if extra:
         raise ValueError(f"逐条规则不使用 {', '.join(extra)}")
 
 
 #: message fields of a rule about one entry (the standard kind adds its own)
-ENTRY_TEMPLATE_FIELDS = frozenset({"row", "category_raw", "matched", *of_kind("required", "id", "text")}) | PROJECT_FIELDS
+ENTRY_TEMPLATE_FIELDS = frozenset(
+    {"row", "category_raw", "matched", "case", *of_kind("required", "id", "text")}
+) | PROJECT_FIELDS
 
 SPEC = KindSpec(
     name="entry",
     doc="逐条规则：对每一条记录判断 when 条件，条件成立即报告该行。",
-    expressions=frozenset({"when"}),
+    expressions=frozenset({"when", "when_any"}),
     group_expressions=frozenset(),
     clawbacks=("none", "amount"),
     template_fields=ENTRY_TEMPLATE_FIELDS,
@@ -103,6 +105,10 @@ class EntryKind:
                 s: display(ctx[s]) for s in sorted(shown)
                 if s not in _FAMILY_SYMBOLS and s not in self.definition_names
             }
+            case = ""
+            if rule.cases:  # the first named case that holds: the officer's own name for why it fired
+                case = next((name for name, expression in rule.cases if expression.evaluate(ctx)), "")
+                evidence["case"] = case
             hits = {t: list(matched[t]) for t in sorted(rule.entry_terms) if t in matched}
             if hits:
                 evidence["matched"] = hits
@@ -110,11 +116,14 @@ class EntryKind:
                 in_payee = self.context.scan(entry.payee or "")[0]
                 evidence["payee_matched"] = {t: list(in_payee[t]) for t in sorted(rule.entry_terms) if t in in_payee}
             words = _named_words(hits, self.pack.terms)
+            values = self.context.message_values(entry, ctx, words)
+            if rule.cases:
+                values["case"] = case
             findings.append(
                 Finding(
                     rule=rule,
                     ordinals=(ordinal,),
-                    message=render(rule.message, self.context.message_values(entry, ctx, words)),
+                    message=render(rule.message, values),
                     amount=entry.amount,
                     claims={ordinal: entry.amount} if rule.clawback == "amount" else {},
                     evidence=evidence,

@@ -61,7 +61,7 @@ def money(cents: int) -> str:
     return f"{sign}{yuan:,}.{fen:02d}"
 
 
-def write_ledger(path: Path, rows: int, seed: int = 7, invoice: str | None = None) -> None:
+def write_ledger(path: Path, rows: int, seed: int = 7, invoice: str | None = None, code: str = PROJECT_CODE) -> None:
     """``rows`` rows; with ``invoice``, every row carries that one invoice number (the worst case for repeats)."""
     rnd = random.Random(seed)
     same_invoice = invoice
@@ -93,9 +93,9 @@ def write_ledger(path: Path, rows: int, seed: int = 7, invoice: str | None = Non
             out.writerow([
                 i + 1, f"2025-{rnd.randint(1, 12):02d}-{rnd.randint(1, 28):02d}", f"记-{i % 997:03d}", category,
                 template.format(**fill), rnd.choice(ROSTER) if rnd.random() < 0.01 else rnd.choice(PAYEES),
-                money(cents), invoice, PROJECT_CODE,
+                money(cents), invoice, code,
             ])
 
 
-def write_project(path: Path) -> None:
-    path.write_text(PROJECT_YAML, encoding="utf-8")
+def write_project(path: Path, code: str = PROJECT_CODE) -> None:
+    path.write_text(PROJECT_YAML.replace(PROJECT_CODE, code), encoding="utf-8")

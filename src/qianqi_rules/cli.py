@@ -60,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="台账文件（CSV 或 .xlsx；可以写多个，或一个目录：作为同一项目的台账一起检查）")
     check.add_argument("--sheet", help="Excel 台账的工作表名称（默认第一个工作表）")
     which = check.add_mutually_exclusive_group(required=True)
-    which.add_argument("--project", help="项目文件（YAML）")
+    which.add_argument("--project", help="项目文件（YAML，或 qianqi-rules init 生成的 .xlsx）")
     which.add_argument("--projects", help="项目文件目录：按项目编号为每个台账配对项目文件，一次检查整个计划")
     check.add_argument("--rules", action="append", help=rules_help)
     check.add_argument("--waivers", help="豁免文件（YAML）：经批准的例外")
@@ -68,6 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=sorted(RENDERERS), default="table", help="输出格式")
     check.add_argument("--output", help="把报告写入文件而不是标准输出")
     check.add_argument("--jobs", type=int, default=1, help="同时读取几个台账文件（进程数，默认 1）")
+    check.add_argument("--engine", choices=["local", "dask"], default="local",
+                       help="整个计划（--projects）在哪里检查：local 本机进程（默认），dask 在 Dask 集群上")
+    check.add_argument("--scheduler", help="Dask 调度器地址（如 tcp://10.0.0.5:8786）；不写则在本机启动 --jobs 个 Dask 工作进程")
 
     lint_cmd = sub.add_parser("lint", help="检查规则文件（不需要台账）",
                               description="检查规则文件的语法、字段、条件、引用和消息模板，一次列出所有问题")
@@ -82,6 +85,12 @@ def build_parser() -> argparse.ArgumentParser:
     list_cmd.add_argument("--format", choices=["table", "json"], default="table")
 
     sub.add_parser("schema", help="输出 JSON 报告的 JSON Schema", description="输出 --format json 报告的 JSON Schema")
+
+    init_cmd = sub.add_parser("init", help="生成 Excel 项目文件模板", description=(
+        "生成项目文件模板（.xlsx）：项目信息、预算、预算调整、人员名单；填好后用 check --project 模板.xlsx 检查"))
+    init_cmd.add_argument("path", metavar="PROJECT.xlsx", help="要生成的项目文件")
+    init_cmd.add_argument("--rules", action="append", help=rules_help)
+    init_cmd.add_argument("--force", action="store_true", help="文件已存在时覆盖它")
 
     explain_cmd = sub.add_parser("explain", help="解释一条规则（依据的条文、条件、示例和后果）或一个词族")
     explain_cmd.add_argument("rule_id", nargs="?", help="规则编号，如 QQ1010")
@@ -258,6 +267,8 @@ def _check(args: argparse.Namespace) -> int:
             inputs.extend(p for p in Path(args.projects).iterdir() if p.is_file())
         _refuse_overwriting(args.output, inputs)
         return _check_programme(args, pack, files)
+    if args.engine != "local" or args.scheduler:
+        raise QianqiError("--engine 和 --scheduler 只用于整个计划的检查（--projects）", code="bad-arguments")
     _refuse_overwriting(args.output, [*inputs, args.project, *([args.waivers] if args.waivers else [])])
     project = load_project(args.project, pack)
     waivers = load_waivers(args.waivers) if args.waivers else []
@@ -274,7 +285,8 @@ def _check_programme(args: argparse.Namespace, pack: RulePack, files: list[str])
         raise QianqiError("--waivers 只能和 --project 一起使用", code="bad-arguments")
     with _progress(_stderr_is_terminal()) as progress:
         programme = check_programme(files, args.projects, pack, rule_paths=args.rules, today=args.today,
-                                    jobs=args.jobs, sheet=args.sheet, progress=progress)
+                                    jobs=args.jobs, sheet=args.sheet, progress=progress,
+                                    engine_name=args.engine, scheduler=args.scheduler)
     s = programme.summary
     done = f"{s.projects} 个项目，错误 {s.errors} 项，未匹配 {s.rows_unmatched} 行"
     return _emit(PROGRAMME_RENDERERS[args.format], programme, args.output, done, programme.exit_code,
@@ -343,7 +355,25 @@ def _schema(args: argparse.Namespace) -> int:
     return EXIT_CLEAN
 
 
+def _init(args: argparse.Namespace) -> int:
+    from .project_template import template_bytes
+    from .project_xlsx import is_workbook
+
+    if not is_workbook(args.path):
+        raise QianqiError(f"项目模板应是 .xlsx 文件：{args.path}", code="bad-arguments",
+                          hint="如 qianqi-rules init 项目.xlsx")
+    if Path(args.path).exists() and not args.force:
+        raise QianqiError("文件已存在，没有覆盖它", position=Position(args.path), code="output-exists",
+                          hint="换一个文件名，或加 --force 覆盖")
+    pack = load_rules(args.rules)
+    if not _write(template_bytes(pack.categories.names), args.path):
+        return EXIT_FAILED
+    _say(f"项目模板已写入 {args.path}：按任务书填好后，用 qianqi-rules check 台账.csv --project {args.path} 检查")
+    return EXIT_CLEAN
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "init": _init,
     "schema": _schema,
     "check": _check,
     "lint": _lint,

@@ -15,15 +15,34 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+def column_letter(column: int) -> str:
+    """A 1-based column number as Excel names it: 1 → A, 27 → AA."""
+    letters = ""
+    while column > 0:
+        column, rest = divmod(column - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
 @dataclass(frozen=True)
 class Position:
-    """Where a problem is: a file and, when known, a 1-based line and column."""
+    """Where a problem is: a file and, when known, a 1-based line and column.
+
+    In a workbook (``sheet`` set) the line is the sheet's row and the column its
+    1-based column, shown as Excel shows them: ``项目.xlsx（工作表“预算”，第 5 行 B 列）``.
+    """
 
     path: str
     line: int | None = None
     column: int | None = None
+    sheet: str | None = None
 
     def __str__(self) -> str:
+        if self.sheet is not None:
+            where = [f"工作表“{self.sheet}”"]
+            if self.line is not None:
+                where.append(f"第 {self.line} 行" + (f" {column_letter(self.column)} 列" if self.column else ""))
+            return f"{self.path}（{'，'.join(where)}）"
         parts = [self.path]
         if self.line is not None:
             parts.append(str(self.line))

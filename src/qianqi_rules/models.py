@@ -221,6 +221,12 @@ class Violation(_Frozen):
     message: str
     amount: Money
     clawback: Money | None = None
+    #: of ``clawback``, the money counted in ``summary.clawback_total``: each yuan once, so when several findings
+    #: claim one row, the first with the largest claim counts it (and a total's excess only what the rows left).
+    #: The findings' counted amounts add up to the total exactly; waived and reversed findings count nothing.
+    clawback_counted: Money | None = None
+    #: the Article 13 item the money is recovered under (with ``clawback``); ``report.clawback`` sums by it
+    recover_under: Citation | None = None
     entries: list[Entry] = Field(default_factory=list)
     evidence: dict[str, Any] = Field(default_factory=dict)
     waiver: WaiverRef | None = None
@@ -305,6 +311,8 @@ class InputSummary(_Frozen):
     path: str | None = None
     sha256: str | None = None
     encoding: str | None = None
+    #: the worksheet read, for a workbook (the first visible sheet unless one was named)
+    sheet: str | None = None
     columns: dict[str, str] = Field(default_factory=dict)
     rows_total: int
     rows_checked: int
@@ -446,6 +454,37 @@ class ProjectLine(_Frozen):
     execution_rate: DecimalText | None = None
 
 
+class CrossProjectClaim(_Frozen):
+    """One project's ledger row in a cross-project finding."""
+
+    project: str
+    file: str | None = None
+    row: int
+    date: dt.date
+    category: str
+    amount: Money
+    payee: str | None = None
+    invoice_no: str | None = None
+    voucher_no: str | None = None
+
+
+class CrossProjectFinding(_Frozen):
+    """A finding only the whole programme shows: claims of several projects that cannot all stand."""
+
+    rule_id: str
+    rule_name: str
+    title: str
+    severity: Severity
+    citation: Citation
+    message: str
+    projects: list[str]
+    claims: list[CrossProjectClaim]
+    amount: Money
+    #: money to recover beyond what the projects' own findings already recover (``None``: nothing by rule)
+    clawback: Money | None = None
+    evidence: dict[str, Any] = Field(default_factory=dict)
+
+
 class ProgrammeSummary(_Frozen):
     projects: int
     errors: int
@@ -453,6 +492,10 @@ class ProgrammeSummary(_Frozen):
     rows_unmatched: int
     clawback_total: Money
     spent_total: Money
+    #: cross-project findings by severity, and the money they recover on top of the projects' own
+    cross_project_errors: int = 0
+    cross_project_warnings: int = 0
+    cross_project_clawback: Money = Decimal(0)
 
 
 class ProgrammeReport(_Frozen):
@@ -464,11 +507,14 @@ class ProgrammeReport(_Frozen):
     unmatched: list[Unmatched]
     projects_without_ledger: list[str]
     summary: ProgrammeSummary
+    #: findings across projects (the same invoice in two projects, …), see crossproject.py
+    cross_project: list[CrossProjectFinding] = Field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
         """1 with any error finding, rejected row or unmatched row; else 0."""
-        return 1 if any(r.exit_code for r in self.reports) or self.unmatched else 0
+        errors = any(f.severity == "error" for f in self.cross_project)
+        return 1 if any(r.exit_code for r in self.reports) or self.unmatched or errors else 0
 
     def to_json(self) -> str:
         return self.model_dump_json(indent=2)

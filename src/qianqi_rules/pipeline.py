@@ -118,6 +118,7 @@ def feed(
         path=ledger.path,
         sha256=ledger.sha256,
         encoding=ledger.encoding,
+        sheet=getattr(ledger, "sheet_read", None),
         columns=dict(ledger.headers),
         rows_total=total,
         rows_checked=total - skipped - len(rejected),

@@ -18,6 +18,10 @@ from decimal import Decimal
 from pathlib import Path
 
 from .errors import Position, ProjectFileError
+from .crossproject import Claim, CrossRule, judge_partition, load_cross_rules, ordered, partition
+from .crossproject import Programme as CrossProgramme
+from .crossproject import Roster
+from .engines import Engine, SerialEngine, engine, worker_cache
 from .evaluate import Checker
 from .evaluate.checker import CheckerState
 from .ledger import RawRow, SkippedRow, TabularLedger, read_ledger
@@ -33,27 +37,30 @@ from .models import (
     RuleNotRun,
     Unmatched,
 )
+from .models import CrossProjectFinding
 from .normalise import RowNormaliser
-from .orchestrate import Part, merge_parts, read_all
+from .orchestrate import Part, merge_parts
 from .pipeline import ledger_columns, ledger_layout, load_project, load_rules, refetch
 from .reconcile import MoneyTally, merge
 from .rules.pack import RulePack
 from .values import ZERO, clean_code
 
+
 def load_projects(folder: str | Path, pack: RulePack) -> dict[str, tuple[str, Project]]:
-    """project code -> (file, project) for every ``*.yaml`` in ``folder``; two files with one code is an error."""
+    """project code -> (file, project) for every ``*.yaml`` (or ``*.xlsx``) in ``folder``; two files with one code is an error."""
     path = Path(folder)
     if not path.is_dir():
         raise ProjectFileError("项目文件目录不存在", position=Position(str(path)), code="projects-not-found")
     found: dict[str, tuple[str, Project]] = {}
-    for file in sorted([*path.glob("*.yaml"), *path.glob("*.yml")]):
+    files = [*path.glob("*.yaml"), *path.glob("*.yml"), *(f for f in path.glob("*.xlsx") if not f.name.startswith("~$"))]
+    for file in sorted(files):
         project = load_project(file, pack)
         if project.code in found:
             raise ProjectFileError(f"项目编号 {project.code} 同时出现在 {found[project.code][0]} 和本文件中",
                                    position=Position(str(file)), code="projects-duplicate-code")
         found[project.code] = (str(file), project)
     if not found:
-        raise ProjectFileError("目录中没有项目文件（*.yaml）", position=Position(str(path)), code="projects-empty")
+        raise ProjectFileError("目录中没有项目文件（*.yaml 或 *.xlsx）", position=Position(str(path)), code="projects-empty")
     return found
 
 
@@ -66,6 +73,7 @@ class _ProjectPart:
     not_run: list[RuleNotRun] = field(default_factory=list)
     state: CheckerState | None = None
     money: MoneyTally = field(default_factory=MoneyTally)
+    claims: list[Claim] = field(default_factory=list)  # what the cross-project checks read
 
 
 @dataclass
@@ -89,6 +97,7 @@ def _split(ledger: TabularLedger, projects: dict[str, tuple[str, Project]], pack
     by_name = _file_code(ledger.path, codes)
     has_codes = "project_code" in ledger.columns
     normalise = RowNormaliser(ledger.headers)
+    fees = cross_project_categories(pack)
     checkers: dict[str, Checker] = {}
     parts: dict[str, _ProjectPart] = {}
     lost: dict[str | None, list[int]] = {}
@@ -130,6 +139,9 @@ def _split(ledger: TabularLedger, projects: dict[str, tuple[str, Project]], pack
         else:
             checker.add(result)
             part.money.add_text("checked", *money)
+            if result.invoice_no or result.category in fees:
+                part.claims.append(Claim(code, ledger.path, result.row, result.date, result.category, result.amount,
+                                         result.payee or "", result.invoice_no or "", result.voucher_no or ""))
     for code, checker in checkers.items():
         parts[code].state = checker.state()
         parts[code].not_run = checker.not_run
@@ -154,17 +166,60 @@ def _split(ledger: TabularLedger, projects: dict[str, tuple[str, Project]], pack
     return _FilePart(account, ledger_columns(ledger), parts, unmatched)
 
 
-_WORKER: dict[str, object] = {}
+@dataclass(frozen=True)
+class _Setup:
+    """What a worker needs to rebuild the pack and the project files: paths, never the objects."""
+
+    rule_paths: tuple[str, ...] | None
+    projects_dir: str
+    sheet: str | None
+    today: dt.date | None
+
+    def load(self) -> tuple[RulePack, dict[str, tuple[str, Project]]]:
+        def build() -> tuple[RulePack, dict[str, tuple[str, Project]]]:
+            pack = load_rules(list(self.rule_paths) if self.rule_paths else None)
+            return pack, load_projects(self.projects_dir, pack)
+
+        return worker_cache(("programme", self.rule_paths, self.projects_dir), build)
 
 
-def _start_worker(rule_paths: list[str] | None, projects_dir: str, sheet: str | None) -> None:
-    pack = load_rules(rule_paths)
-    _WORKER.update(pack=pack, projects=load_projects(projects_dir, pack), sheet=sheet)
+def _split_task(path: str, setup: _Setup) -> _FilePart:
+    pack, projects = setup.load()
+    return _split(read_ledger(path, setup.sheet, ledger_layout(pack)), projects, pack)
 
 
-def _worker_split(path: str) -> _FilePart:
-    layout = ledger_layout(_WORKER["pack"])
-    return _split(read_ledger(path, _WORKER["sheet"], layout), _WORKER["projects"], _WORKER["pack"])  # type: ignore[arg-type]
+def _report_task(code: str, contributing: list[_FilePart], setup: _Setup) -> Report:
+    pack, projects = setup.load()
+    return _project_report(code, contributing, projects[code][1], pack, setup)
+
+
+def _project_report(code: str, contributing: list[_FilePart], project: Project, pack: RulePack,
+                    setup: _Setup) -> Report:
+    """One project's report from the parts of it that the ledger files hold (in file order)."""
+    columns = set().union(*(fp.columns for fp in contributing))
+    checker = Checker(project, pack, columns=columns, today=setup.today, retain_entries=False)
+    parts = [Part(fp.account.path, fp.parts[code].errors, fp.parts[code].not_run, fp.parts[code].state)
+             for fp in contributing]
+    errors = merge_parts(checker, parts)  # sources, file-tagged errors and rules not run, as for several files
+    rows = sum(fp.parts[code].rows for fp in contributing)
+    rejected = sum(len(fp.parts[code].rejected) for fp in contributing)
+    summary = InputSummary(
+        path="; ".join(fp.account.path for fp in contributing),
+        sha256=None,
+        rows_total=rows,
+        rows_checked=rows - rejected,
+        rows_rejected=rejected,
+        rows_skipped=0,
+        money=merge(fp.parts[code].money.result() for fp in contributing),
+    )
+    ledgers = [read_ledger(fp.account.path, setup.sheet, ledger_layout(pack)) for fp in contributing]
+    return checker.report(input=summary, input_errors=errors, lookup=refetch(ledgers, checker))
+
+
+def _cross_task(claims: list[Claim], programme: CrossProgramme, setup: _Setup, parts: int,
+                part: int) -> list[CrossProjectFinding]:
+    pack, _ = setup.load()
+    return judge_partition(claims, programme, cross_project_rules(pack), parts, part)
 
 
 def check_programme(
@@ -177,44 +232,31 @@ def check_programme(
     jobs: int = 1,
     sheet: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    engine_name: str = "local",
+    scheduler: str | None = None,
 ) -> ProgrammeReport:
-    """Check every ledger against its project; the result does not depend on ``jobs``."""
+    """Check every ledger against its project; the result depends on neither ``jobs`` nor the engine.
+
+    Each ledger file is a map task (read, split by project, entries judged);
+    each project's report is a map task over the parts of it the files hold;
+    the cross-project checks are map tasks over the claims shuffled by key.
+    ``engine_name="dask"`` runs them on a Dask cluster (``scheduler`` is its
+    address; none starts a LocalCluster of ``jobs`` workers).  Workers load the
+    pack from ``rule_paths`` (the bundled pack when ``None``).
+    """
     pack = pack if pack is not None else load_rules(rule_paths)
     projects = load_projects(projects_dir, pack)
     names = [str(p) for p in ledger_paths]
-    start = functools.partial(_start_worker, [str(p) for p in rule_paths] if rule_paths else None,
-                              str(projects_dir), sheet)
-    file_parts = read_all(
-        names, lambda _i, name: _split(read_ledger(name, sheet, ledger_layout(pack)), projects, pack),
-        jobs=jobs, start=start, worker_read=_worker_split,
-        progress=(lambda done, _n, _p: progress(done, len(names))) if progress is not None else None,
-    )
-
-    reports: list[Report] = []
-    for code in sorted(projects):
-        contributing = [(i, fp) for i, fp in enumerate(file_parts) if code in fp.parts]
-        if not contributing:
-            continue
-        project = projects[code][1]
-        columns = set().union(*(fp.columns for _, fp in contributing))
-        checker = Checker(project, pack, columns=columns, today=today, retain_entries=False)
-        parts = [Part(fp.account.path, fp.parts[code].errors, fp.parts[code].not_run, fp.parts[code].state)
-                 for _, fp in contributing]
-        errors = merge_parts(checker, parts)
-        rows = sum(fp.parts[code].rows for _, fp in contributing)
-        rejected = sum(len(fp.parts[code].rejected) for _, fp in contributing)
-        summary = InputSummary(
-            path="; ".join(fp.account.path for _, fp in contributing),
-            sha256=None,
-            rows_total=rows,
-            rows_checked=rows - rejected,
-            rows_rejected=rejected,
-            rows_skipped=0,
-            money=merge(fp.parts[code].money.result() for _, fp in contributing),
-        )
-        ledgers = [read_ledger(fp.account.path, sheet, ledger_layout(pack)) for _, fp in contributing]
-        reports.append(checker.report(input=summary, input_errors=errors, lookup=refetch(ledgers, checker)))
-
+    setup = _Setup(tuple(str(p) for p in rule_paths) if rule_paths else None, str(projects_dir), sheet, today)
+    with engine(engine_name, jobs=jobs, scheduler=scheduler) as run:
+        local = isinstance(run, SerialEngine)
+        if local:  # the objects already loaded, not rebuilt from their paths
+            worker_cache(("programme", setup.rule_paths, setup.projects_dir), lambda: (pack, projects))
+        file_parts = run.map(_split_task, names, setup, progress=progress)
+        codes = [code for code in sorted(projects) if any(code in fp.parts for fp in file_parts)]
+        shuffled = [[fp for fp in file_parts if code in fp.parts] for code in codes]  # each project's parts
+        reports = run.map(_report_task, list(zip(codes, shuffled)), setup, star=True)
+        cross = _cross_project(file_parts, reports, projects, pack, run, setup)
     unmatched = [u for fp in file_parts for u in fp.unmatched]
     lines = [_line(report) for report in reports]
     with_ledger = {r.project.code for r in reports}
@@ -231,8 +273,50 @@ def check_programme(
             rows_unmatched=sum(len(u.rows) for u in unmatched),
             clawback_total=sum((r.summary.clawback_total for r in reports), ZERO),
             spent_total=sum((r.summary.spent_total for r in reports), ZERO),
+            cross_project_errors=sum(1 for f in cross if f.severity == "error"),
+            cross_project_warnings=sum(1 for f in cross if f.severity == "warning"),
+            cross_project_clawback=sum((f.clawback or ZERO for f in cross), ZERO),
         ),
+        cross_project=cross,
     )
+
+
+@functools.lru_cache(maxsize=8)
+def _cross_rules(layers: tuple[str, ...]) -> tuple[CrossRule, ...]:
+    return tuple(load_cross_rules(layers))
+
+
+def cross_project_rules(pack: RulePack) -> tuple[CrossRule, ...]:
+    """The pack's cross-project rules (``programme/cross_project.yaml`` in each layer)."""
+    return _cross_rules(tuple(str(layer.path) for layer in pack.layers))
+
+
+def cross_project_categories(pack: RulePack) -> frozenset[str]:
+    """The categories whose entries the cross-project checks read besides those with an invoice number."""
+    return frozenset(c for rule in cross_project_rules(pack) for c in rule.categories)
+
+
+def _cross_project(file_parts: Sequence[_FilePart], reports: Sequence[Report],
+                   projects: dict[str, tuple[str, Project]], pack: RulePack, run: Engine,
+                   setup: _Setup) -> list[CrossProjectFinding]:
+    """Claims of every project compared with each other; rows a project already recovers are not recovered twice."""
+    rules = cross_project_rules(pack)
+    if not rules:
+        return []
+    recovered: set[tuple[str, str | None, int]] = set()
+    for report in reports:
+        single = report.input.path
+        for v in report.violations:
+            if v.clawback and v.waiver is None and not v.reversed_by:
+                for i, row in enumerate(v.rows):
+                    recovered.add((report.project.code, v.files[i] if v.files else single, row))
+    claims = [c for fp in file_parts for part in fp.parts.values() for c in part.claims]
+    rosters = tuple(Roster(code, project.grantee, tuple(project.staff or ())) for code, (_, project) in sorted(projects.items()))
+    programme = CrossProgramme(rosters, frozenset(recovered))
+    parts = max(run.workers, 1)
+    groups = partition(claims, parts)  # the shuffle: every key's claims in one group
+    found = run.map(_cross_task, [(group, programme, setup, parts, i) for i, group in enumerate(groups)], star=True)
+    return ordered(f for group in found for f in group)
 
 
 def _line(report: Report) -> ProjectLine:

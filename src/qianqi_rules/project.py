@@ -13,13 +13,14 @@ from collections.abc import Mapping
 from decimal import Decimal
 from difflib import get_close_matches
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from .errors import ProjectFileError
+from .errors import Position, ProjectFileError
 from .ledger.headers import COLUMN_FIELDS
 from .models import BudgetAdjustment, Project
+from .project_xlsx import is_workbook, read_project_book
 from .values import clean_code, normalise_name, normalise_text, roster_key, sub_cent, to_date, to_decimal, whole_cents
-from .yamlsafe import PathKey, YamlDocument, load_document
+from .yamlsafe import PathKey, load_document
 
 if TYPE_CHECKING:  # the pack imports this module; only the type is needed here
     from .rules.categories import CategoryTable
@@ -29,14 +30,27 @@ PROJECT_KEYS = ("code", "name", "grantee", "period", "budget", "budget_adjustmen
 ADJUSTMENT_KEYS = ("from", "to", "amount", "approved_on", "reference")
 
 
+class ProjectDocument(Protocol):
+    """Loaded project data and where each value came from: a YAML document, or a workbook's cells."""
+
+    data: Any
+
+    def position(self, path: PathKey = (), *, key: bool = False) -> Position: ...
+
+
 def load_project(path: str | Path, categories: CategoryTable) -> Project:
-    """Read a project YAML file; raises :class:`ProjectFileError`."""
-    doc = load_document(path, ProjectFileError, "项目文件", "project")
+    """Read a project file — YAML, or an Excel workbook (.xlsx) laid out as ``init`` writes it;
+    raises :class:`ProjectFileError`."""
+    doc: ProjectDocument
+    if is_workbook(path):
+        doc = read_project_book(path)
+    else:
+        doc = load_document(path, ProjectFileError, "项目文件", "project")
     return project_from_document(doc, categories)
 
 
-def project_from_document(doc: YamlDocument, categories: CategoryTable, base: PathKey = ()) -> Project:
-    """Build a :class:`Project` from loaded YAML at ``base`` (the pack's example project uses this too)."""
+def project_from_document(doc: ProjectDocument, categories: CategoryTable, base: PathKey = ()) -> Project:
+    """Build a :class:`Project` from loaded data at ``base`` (the pack's example project uses this too)."""
     data: Any = doc.data
     for key in base:
         data = data[key]

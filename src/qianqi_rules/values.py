@@ -38,6 +38,9 @@ def parse_amount(text: str) -> Decimal:
     s = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
     if not s:
         raise ValueError("金额为空")
+    if s.startswith("="):
+        raise ValueError(f"金额“{text.strip()}”是公式，文件中没有保存它的计算结果"
+                         "（请在 Excel 中打开、重新计算并保存，或把这一列复制为数值后再检查）")
     negative = s.startswith("(") and s.endswith(")")
     if negative:
         s = s[1:-1]

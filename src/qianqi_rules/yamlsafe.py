@@ -10,6 +10,7 @@ reported, alias expansion and nesting depth are bounded, and each value's
 
 from __future__ import annotations
 
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -118,7 +119,18 @@ class YamlLoadError(Exception):
 def load_yaml_file(path: str | Path) -> YamlDocument:
     """Read and load one YAML file; raises :class:`YamlLoadError` or ``OSError``."""
     p = Path(path)
-    size = p.stat().st_size
+    info = p.stat()
+    if not stat.S_ISREG(info.st_mode) and not stat.S_ISDIR(info.st_mode):
+        # a pipe would block for ever and /dev/zero never ends: only a plain file is read
+        raise YamlLoadError(
+            YamlProblem(
+                "file-not-regular",
+                "这不是普通文件（是设备、管道或套接字），无法读取",
+                Position(str(path)),
+                "请指定磁盘上的 YAML 文件。",
+            )
+        )
+    size = info.st_size
     if size > MAX_BYTES:
         raise YamlLoadError(
             YamlProblem(
@@ -128,7 +140,13 @@ def load_yaml_file(path: str | Path) -> YamlDocument:
                 "规则文件和项目文件应是几十 KB 的小文件；请检查是否选错了文件。",
             )
         )
-    raw = p.read_bytes()
+    with p.open("rb") as f:
+        raw = f.read(MAX_BYTES + 1)  # bounded even if the file grows while it is read
+    if len(raw) > MAX_BYTES:
+        raise YamlLoadError(
+            YamlProblem("file-too-large", f"文件过大（超过上限 {MAX_BYTES} 字节）", Position(str(path)),
+                        "规则文件和项目文件应是几十 KB 的小文件；请检查是否选错了文件。")
+        )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

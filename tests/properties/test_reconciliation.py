@@ -73,9 +73,10 @@ def test_reconciliation_holds_and_checked_spending_is_expense_debits_minus_credi
     assert not report.input_errors
 
 
-@settings(max_examples=80, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(["会场", "专家费", "高铁票", ""]),
-                          st.sampled_from(["", '"', '""', 'x"', '"a"']),
+@settings(max_examples=120, deadline=None)
+@given(st.lists(st.tuples(st.one_of(st.sampled_from(["会场", "专家费", "高铁票", ""]),
+                                    st.text(alphabet='会场x1 ,;"\'\t', max_size=12)),
+                          st.sampled_from(["", '"', '""', 'x"', '"a"', '",', '"\t']),
                           st.integers(min_value=0, max_value=99_999)), min_size=1, max_size=40))
 def test_no_physical_line_is_swallowed_by_a_stray_quote(lines) -> None:
     """Every line of a file with whole rows is one row (checked or rejected), whatever quotes it holds."""

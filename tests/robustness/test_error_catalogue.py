@@ -18,6 +18,7 @@ from qianqi_rules import (
     LedgerFileError,
     ProjectFileError,
     QianqiError,
+    RuleFileError,
     RulePackError,
     RuleRuntimeError,
     check_entries,
@@ -26,7 +27,9 @@ from qianqi_rules import (
     load_rules,
 )
 from qianqi_rules.cli import main
+from qianqi_rules.crossproject import load_cross_rules
 from qianqi_rules.ledger import read_csv, read_xlsx
+from qianqi_rules.report.pdf_report import render_pdf
 from qianqi_rules.rules.expressions import ExpressionError, compile_expression
 from qianqi_rules.rules.pack import bundled_pack_path
 from qianqi_rules.rules.symbols import ENTRY_SYMBOLS
@@ -154,6 +157,34 @@ def csv_error(tmp: Path) -> set[str]:
         csv.field_size_limit(limit)
 
 
+def zip_bomb(tmp: Path) -> Path:
+    """The example workbook with a part that inflates a thousand times over the limit for a bomb."""
+    from qianqi_rules.ledger.xlsx_reader import BOMB_SIZE
+
+    path = tmp / "bomb.xlsx"
+    shutil.copy(DATA / "ledger_export.xlsx", path)
+    import zipfile
+
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as archive, archive.open("xl/x.xml", "w") as part:
+        for _ in range(BOMB_SIZE // (1 << 20) + 1):
+            part.write(b"\0" * (1 << 20))
+    return path
+
+
+def frame_codes(project, pack) -> set[str]:
+    import pandas as pd
+
+    from qianqi_rules.frames import check_batches
+
+    frame = pd.DataFrame([{"项目编号": "NONE", "日期": "2025-03-01", "科目": "会议费", "金额": "1"}])
+    return {code for out in check_batches([frame], {project.code: project}, pack) for code in out["rule_id"]}
+
+
+def without_module(monkeypatch, name: str, fn: Callable[[], set[str]]) -> set[str]:
+    monkeypatch.setitem(sys.modules, name, None)
+    return fn()
+
+
 def without_openpyxl(monkeypatch, fn: Callable[[], object]) -> set[str]:
     monkeypatch.setitem(sys.modules, "openpyxl", None)
     return raises(QianqiError, fn)
@@ -189,11 +220,42 @@ def waiver_problem_codes(pack, project) -> set[str]:
     return {p.code for p in report.waiver_problems}
 
 
+def _workbook(tmp: Path, edit: Callable[[object], object]) -> str:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    edit(book)
+    path = tmp / "p.xlsx"
+    book.save(path)
+    return str(path)
+
+
+def _project_book(tmp: Path, edit: Callable[[object], object]) -> str:
+    """The ``init`` template with its required cells filled, then ``edit``-ed."""
+    import openpyxl
+
+    path = tmp / "p.xlsx"
+    assert main(["init", str(path)]) == 0
+    book = openpyxl.load_workbook(path)
+    info = book["项目信息"]
+    for row, value in ((2, "A"), (4, "G"), (5, "2025-01-01"), (6, "2025-12-31")):
+        info.cell(row=row, column=2).value = value
+    edit(book)
+    book.save(path)
+    return str(path)
+
+
 TRIGGERS: dict[str, Callable[..., set[str]]] = {
     # command line
     "bad-arguments": lambda tmp, **_: cli("check", LEDGER),
     "output-unwritable": lambda tmp, **_: cli("check", LEDGER, "--project", PROJECT, "--output",
                                               str(tmp / "no" / "such" / "dir" / "r.txt")),
+    "pdf-missing-renderer": lambda tmp, monkeypatch, pack, project, **_: without_module(
+        monkeypatch, "typst", lambda: raises(QianqiError, lambda: render_pdf(check_entries([], project, pack)))),
+    "pdf-missing-font": lambda tmp, monkeypatch, **_: (
+        monkeypatch.setenv("QIANQI_PDF_FONT", str(tmp / "none.ttc")),
+        cli("check", LEDGER, "--project", PROJECT, "--format", "pdf", "--output", str(tmp / "r.pdf")))[1],
+    "output-exists": lambda tmp, **_: cli("init", write(tmp, "p.xlsx", "")),
     "output-is-input": lambda tmp, **_: cli("check", LEDGER, "--project", str(shutil.copy(PROJECT, tmp / "p.yaml")),
                                             "--output", str(tmp / "p.yaml")),
     "interrupted": lambda tmp, monkeypatch, **_: cli_with_failure(monkeypatch, KeyboardInterrupt()),
@@ -215,6 +277,18 @@ TRIGGERS: dict[str, Callable[..., set[str]]] = {
     "excel-missing-reader": lambda tmp, monkeypatch, **_: without_openpyxl(
         monkeypatch, lambda: read_xlsx(DATA / "ledger_export.xlsx")),
     "excel-unreadable": lambda tmp, **_: raises(LedgerFileError, lambda: read_xlsx(write(tmp, "b.xlsx", b"PK\x03\x04x"))),
+    "unknown-project": lambda tmp, project, pack, **_: frame_codes(project, pack),
+    "engine-missing": lambda tmp, monkeypatch, **_: without_module(monkeypatch, "distributed", lambda: cli(
+        "check", str(DATA / "programme" / "ledgers"), "--projects", str(DATA / "programme" / "projects"),
+        "--engine", "dask")),
+    "engine-unreachable": lambda tmp, **_: cli("check", str(DATA / "programme" / "ledgers"), "--projects",
+                                               str(DATA / "programme" / "projects"), "--engine", "dask",
+                                               "--scheduler", "tcp://127.0.0.1:9"),
+    "cross-project-rule": lambda tmp, **_: raises(RuleFileError, lambda: load_cross_rules(
+        [pack_with(tmp, {"programme/cross_project.yaml": "cross_project:\n  - {id: QQ1399, check: x}\n"})])),
+    "excel-too-large": lambda tmp, **_: raises(LedgerFileError, lambda: read_xlsx(zip_bomb(tmp))),
+    "ledger-not-regular-file": lambda tmp, **_: cli("check", "/dev/zero", "--project", PROJECT),
+    "file-not-regular": lambda tmp, **_: cli("check", LEDGER, "--project", "/dev/zero"),
     "excel-no-sheet": lambda tmp, **_: raises(LedgerFileError, lambda: read_xlsx(DATA / "ledger_export.xlsx", "无")),
     "excel-missing-writer": lambda tmp, monkeypatch, **_: without_openpyxl(
         monkeypatch, lambda: __import__("qianqi_rules.report.xlsx_report", fromlist=["workbook"]).workbook()),
@@ -244,6 +318,10 @@ TRIGGERS: dict[str, Callable[..., set[str]]] = {
     "entry-invalid": lambda tmp, pack, project, **_: raises(EntryError, lambda: Checker(project, pack).add(
         {"date": "x", "category": "会议费", "amount": "1"})),
     # project files
+    "project-missing-sheet": lambda tmp, pack, **_: raises(ProjectFileError, lambda: load_project(
+        _workbook(tmp, lambda book: book.create_sheet("预算")), pack)),
+    "project-bad-header": lambda tmp, pack, **_: raises(ProjectFileError, lambda: load_project(
+        _project_book(tmp, lambda book: book["预算"].__setitem__("A1", "类别")), pack)),
     "project-not-found": lambda tmp, **_: cli("check", LEDGER, "--project", str(tmp / "p.yaml")),
     "project-unreadable": lambda tmp, pack, **_: raises(ProjectFileError, lambda: load_project(tmp, pack)),
     "project-shape": lambda tmp, pack, **_: raises(ProjectFileError, lambda: load_project(write(tmp, "p.yaml", "- 1\n"), pack)),

@@ -102,3 +102,58 @@ def test_errors_on_a_gbk_console_are_written_too(tmp_path) -> None:
     stderr = done.stderr.decode("gbk")
     quiet(stderr)
     assert "[ledger-not-found]" in stderr and "台账" in stderr
+
+
+# --- output redirected to a file on a GBK console (Chinese Windows: `qianqi-rules check … > 报告.txt`) -------
+
+@pytest.mark.parametrize(("encoding", "fmt"), [("gbk", "table"), ("gbk", "json"), ("gbk", "csv"),
+                                               ("gbk:strict", "table"), ("ascii", "json")])
+def test_redirected_output_on_a_console_that_cannot_encode_exits_as_the_check_decides(
+        awkward_ledger, tmp_path, encoding, fmt) -> None:
+    """✗ and an emoji in ledger text, stdout redirected to a file: the status is the check's (1), never 2."""
+    target = tmp_path / "out.txt"
+    command = [sys.executable, "-m", "qianqi_rules", "check", str(awkward_ledger), "--project", PROJECT,
+               "--format", fmt]
+    with target.open("wb") as out:
+        done = subprocess.run(command, stdout=out, stderr=subprocess.PIPE, env=env(PYTHONIOENCODING=encoding),
+                              timeout=120)
+    codec = encoding.split(":")[0]
+    quiet(done.stderr.decode(codec, "replace"))
+    assert done.returncode == 1
+    data = target.read_bytes()
+    if fmt == "csv":  # a file format: always UTF-8, whatever the console
+        assert "员工✗😀" in data.decode("utf-8-sig")
+    elif fmt == "json":
+        doc = json.loads(data.decode(codec))  # escapes for what the console cannot write: the same document
+        assert any("员工✗😀" in e["description"] for v in doc["violations"] for e in v["entries"])
+    else:  # what the console cannot show is escaped; the rest is kept
+        assert "员工✗😀".encode(codec, "backslashreplace").decode(codec) in data.decode(codec)
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "xlsx", "pdf"])
+def test_output_files_are_utf8_whatever_the_console(awkward_ledger, tmp_path, fmt) -> None:
+    if fmt == "pdf":
+        pytest.importorskip("typst", reason="the PDF renderer is not installed: pip install '.[pdf]'")
+    target = tmp_path / f"报告✗.{fmt}"
+    done = run_gbk(awkward_ledger, "--format", fmt, "--output", str(target))
+    quiet(done.stderr.decode("gbk", "replace"))
+    assert done.returncode == 1, done.stderr.decode("gbk", "replace")
+    data = target.read_bytes()
+    if fmt in ("table", "json", "csv"):
+        assert "员工✗😀" in data.decode("utf-8-sig")
+    else:
+        assert data[:4] in (b"PK\x03\x04", b"%PDF")
+    assert "报告" in done.stderr.decode("gbk")  # the "written to" line, the ✗ of the file name escaped
+
+
+def test_init_and_a_bad_project_workbook_on_a_gbk_console(tmp_path) -> None:
+    target = tmp_path / "项目✗😀.xlsx"
+    init = subprocess.run([sys.executable, "-m", "qianqi_rules", "init", str(target)], capture_output=True,
+                          env=env(PYTHONIOENCODING="gbk"), timeout=120)
+    quiet(init.stderr.decode("gbk", "replace"))
+    assert init.returncode == 0 and target.exists()
+    done = subprocess.run([sys.executable, "-m", "qianqi_rules", "check", LEDGER, "--project", str(target)],
+                          capture_output=True, env=env(PYTHONIOENCODING="gbk"), timeout=120)
+    stderr = done.stderr.decode("gbk")
+    quiet(stderr)
+    assert done.returncode == 2 and "[project-missing-field]" in stderr and "工作表“项目信息”" in stderr

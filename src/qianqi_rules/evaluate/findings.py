@@ -116,6 +116,8 @@ def to_violations(
                 message=f.message,
                 amount=f.amount,
                 clawback=claim,
+                clawback_counted=claim,  # settled by :func:`counted` once every finding is known
+                recover_under=(rule.recover_under or rule.citation) if claim is not None else None,
                 entries=entries,
                 evidence=f.evidence,
                 see_also=list(rule.see_also),
@@ -170,15 +172,15 @@ def waive(violations: list[Violation], waivers: Sequence[Waiver], today: dt.date
 
 def row_claims(
     findings: Sequence[Finding], violations: Sequence[Violation], table: EntryTable
-) -> tuple[dict[int, Decimal], dict[int, Rule]]:
-    """(ordinal -> money to recover from it, ordinal -> the rule that claims it).
+) -> tuple[dict[int, Decimal], dict[int, int]]:
+    """(ordinal -> money to recover from it, ordinal -> the index of the finding that claims it).
 
     A row's claim is the largest unwaived error claim on it, never more than the
-    amount spent; the first rule to make that largest claim owns it.
+    amount spent; the first finding to make that largest claim owns it.
     """
     claims: dict[int, Decimal] = {}
-    owners: dict[int, Rule] = {}
-    for finding, violation in zip(findings, violations, strict=True):
+    owners: dict[int, int] = {}
+    for index, (finding, violation) in enumerate(zip(findings, violations, strict=True)):
         if finding.rule.severity != "error" or violation.waiver is not None or violation.reversed_by:
             continue
         for ordinal, amount in finding.claims.items():
@@ -186,8 +188,18 @@ def row_claims(
             claim = min(cap, amount)
             if claim > claims.get(ordinal, ZERO) or ordinal not in claims:
                 claims[ordinal] = claim
-                owners[ordinal] = finding.rule
+                owners[ordinal] = index
     return claims, owners
+
+
+def counted(violations: Sequence[Violation], amounts: Sequence[Decimal]) -> list[Violation]:
+    """Each money-bearing violation with the part of its claim the report's total counts (``clawback_counted``)."""
+    out = []
+    for v, amount in zip(violations, amounts, strict=True):
+        if v.clawback is not None and v.clawback_counted != amount:
+            v = v.model_copy(update={"clawback_counted": amount})
+        out.append(v)
+    return out
 
 
 def clawback_lines(

@@ -24,7 +24,17 @@ from ..models import BudgetLine, ClawbackLine, Entry, EntryRecord, Violation
 from ..rules.pack import Rule
 from ..values import ZERO, format_money, format_money_cn
 from ..waivers import Waiver
-from .findings import EntryLookup, Finding, budget_lines, clawback_lines, order, row_claims, to_violations, waive
+from .findings import (
+    EntryLookup,
+    Finding,
+    budget_lines,
+    clawback_lines,
+    counted,
+    order,
+    row_claims,
+    to_violations,
+    waive,
+)
 from .kinds.aggregate import AggregateKind
 from .kinds.duplicate import DuplicateKind
 from .reversals import Undoing
@@ -58,6 +68,7 @@ def _reversed_finding(v: Violation, by_rows: list[int]) -> Violation:
         "severity": "info",
         "message": f"{v.message}（已由第 {'、'.join(str(r) for r in by_rows)} 行整笔冲回，不计追回）",
         "clawback": ZERO if v.clawback is not None else None,
+        "clawback_counted": ZERO if v.clawback is not None else None,
     })
 
 
@@ -115,7 +126,12 @@ def settle(
         ]
     used: set[int] = set()
     violations = waive(violations, waivers, today, used)
-    claims, owners = row_claims(settled, violations, table)
+    claims, holders = row_claims(settled, violations, table)
+    owners = {o: settled[i].rule for o, i in holders.items()}
+    shares = [ZERO] * len(settled)
+    for ordinal, i in holders.items():
+        shares[i] += claims[ordinal]
+    violations = counted(violations, shares)  # the part of the total each finding accounts for
     totals: list[Finding] = []
     for rule, key, total, ordinals in groups:
         recovered = sum((claims.get(o, ZERO) for o in ordinals), ZERO)
@@ -129,6 +145,10 @@ def settle(
         (f.rule, f.pooled_claim, f.ordinals) for f, v in zip(totals, total_violations, strict=True)
         if f.pooled_claim is not None and f.rule.severity == "error" and v.waiver is None
     ]
+    total_violations = counted(total_violations, [
+        f.pooled_claim if f.pooled_claim is not None and f.rule.severity == "error" and v.waiver is None else ZERO
+        for f, v in zip(totals, total_violations, strict=True)
+    ])
     return Settlement(sorted(violations + total_violations, key=order), claims, owners, pooled, used)
 
 

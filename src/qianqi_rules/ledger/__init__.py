@@ -10,7 +10,7 @@ row of the file, exactly one of :class:`RawRow` (cells by field name),
 from pathlib import Path
 
 from ..errors import LedgerFileError, Position
-from .csv_reader import CsvLedger, opening, read_csv
+from .csv_reader import CsvLedger, opening, read_csv, require_regular
 from .layout import CounterAccounts, LedgerLayout
 from .rows import RawRow, SkippedRow
 from .tabular import SKIP_REASONS, TabularLedger
@@ -32,6 +32,7 @@ def read_ledger(path: str | Path, sheet: str | None = None, layout: LedgerLayout
     """
     name = str(path)
     with opening(name):
+        require_regular(name)
         with open(name, "rb") as f:
             head = f.read(512)
     if head.startswith(_ZIP):

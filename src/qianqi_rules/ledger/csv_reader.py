@@ -14,7 +14,9 @@ import contextlib
 import csv
 import hashlib
 import io
+import os
 import re
+import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -207,7 +209,18 @@ def read_csv(path: str | Path, layout: LedgerLayout | None = None) -> CsvLedger:
     """Open a CSV ledger; raises :class:`LedgerFileError` when it cannot be read at all."""
     name = str(path)
     with opening(name):
+        require_regular(name)
         return CsvLedger(name, layout)
+
+
+def require_regular(name: str) -> None:
+    """Refuse a pipe, a device or a socket: a FIFO would block for ever and ``/dev/zero`` never ends."""
+    mode = os.stat(name).st_mode
+    if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):  # a directory gets its own message from open()
+        raise LedgerFileError(
+            "这不是普通文件（是设备、管道或套接字），无法当作台账读取", position=Position(name),
+            code="ledger-not-regular-file", hint="请指定磁盘上的台账文件（.csv、.xlsx 或 .xls）。",
+        )
 
 
 @contextlib.contextmanager

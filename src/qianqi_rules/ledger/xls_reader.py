@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import LedgerFileError, Position
-from .csv_reader import opening
+from .csv_reader import opening, require_regular
 from .layout import LedgerLayout, find_header
 from .tabular import Records, TabularLedger
 from .xlsx_reader import cell_text
@@ -85,4 +85,5 @@ class XlsLedger(TabularLedger):
 def read_xls(path: str | Path, sheet: str | None = None, layout: LedgerLayout | None = None) -> XlsLedger:
     name = str(path)
     with opening(name):
+        require_regular(name)
         return XlsLedger(name, sheet, layout)

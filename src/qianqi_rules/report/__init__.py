@@ -9,6 +9,7 @@ from collections.abc import Callable
 from ..models import Report
 from .csv_report import render_csv
 from .json_report import render_json
+from .pdf_report import render_pdf
 from .table import render_table
 from .xlsx_report import render_xlsx
 
@@ -20,9 +21,10 @@ RENDERERS: dict[str, Renderer] = {
     "json": render_json,
     "csv": render_csv,
     "xlsx": render_xlsx,
+    "pdf": render_pdf,
 }
 #: formats that are binary and must go to a file (--output)
-BINARY_FORMATS = {"xlsx"}
+BINARY_FORMATS = {"xlsx", "pdf"}
 
 
 def report_schema() -> dict:
@@ -33,4 +35,4 @@ def report_schema() -> dict:
     return schema
 
 
-__all__ = ["BINARY_FORMATS", "RENDERERS", "render_csv", "render_json", "render_table", "render_xlsx", "report_schema"]
+__all__ = ["BINARY_FORMATS", "RENDERERS", "render_csv", "render_json", "render_pdf", "render_table", "render_xlsx", "report_schema"]

@@ -10,8 +10,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..models import Report
+from ..models import Report, Violation
 from ..values import format_money_cn
+from .cells import vouchers_of
 from .plain import plain
 
 _TITLES = {"error": ("错误（需追回或更正）", "bold red"), "warning": ("警告（需人工复核）", "yellow"),
@@ -22,6 +23,11 @@ def _rows(rows: list[int]) -> str:
     if len(rows) <= 3:
         return ",".join(str(r) for r in rows)
     return ",".join(str(r) for r in rows[:2]) + f"…共{len(rows)}行"
+
+
+def _vouchers(v: Violation) -> str:
+    found = vouchers_of(v).split("、")
+    return "、".join(found[:2]) + (f"…共{len(found)}张" if len(found) > 2 else "")
 
 
 def _money(value: Decimal | None) -> str:
@@ -47,8 +53,9 @@ def render_table(report: Report, *, color: bool = False, width: int | None = Non
                       highlight=False, soft_wrap=False)
     inp = report.input
     console.print(plain(f"项目 {report.project.code} {report.project.name}（{report.project.grantee}）", style="bold"))
+    sheet = f"（工作表“{inp.sheet}”）" if inp.sheet else ""
     console.print(plain(
-        f"台账 {inp.path or '（程序传入）'}：共 {inp.rows_total} 行，检查 {inp.rows_checked} 行，"
+        f"台账 {inp.path or '（程序传入）'}{sheet}：共 {inp.rows_total} 行，检查 {inp.rows_checked} 行，"
         f"拒收 {inp.rows_rejected} 行，跳过 {inp.rows_skipped} 行；规则包 {report.pack.name} {report.pack.version}"
     ))
     if inp.money is not None:
@@ -60,6 +67,7 @@ def render_table(report: Report, *, color: bool = False, width: int | None = Non
         table = Table(title=Text(f"{title}：{len(found)} 项", style=style), box=box.SIMPLE_HEAD,
                       title_justify="left", show_lines=False)
         table.add_column("行", no_wrap=True)
+        table.add_column("凭证号", overflow="fold")
         table.add_column("条款", no_wrap=True)
         table.add_column("规则", no_wrap=True)
         table.add_column("说明", overflow="fold")
@@ -68,6 +76,7 @@ def render_table(report: Report, *, color: bool = False, width: int | None = Non
         for v in found:
             table.add_row(
                 _rows(v.rows),
+                plain(_vouchers(v)),
                 v.citation.text,
                 plain(v.rule_id),
                 plain(v.message),

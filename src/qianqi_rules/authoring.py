@@ -1,4 +1,4 @@
-"""Tools for the people who write rules: lint, run examples, list and explain rules.
+"""Tools for the people who write rules: lint, run examples, list and explain rules and word families.
 
 These return data (problems, outcomes, listings); :mod:`qianqi_rules.report.authoring`
 renders them and the CLI prints them.
@@ -13,8 +13,9 @@ from typing import Any
 
 from .errors import RuleFileError, RulePackError
 from .regulation import cited_text
-from .rules.examples import ExampleOutcome, example_entries, run_examples
+from .evaluate.examples import ExampleOutcome, example_entries, run_examples
 from .rules.pack import Definition, Rule, RulePack
+from .rules.terms import TermFamily
 from .values import format_money_cn, parse_amount
 
 CLAWBACK_TEXT = {
@@ -136,3 +137,74 @@ def example_line(entry: dict[str, Any]) -> str:
         if value not in (None, ""):
             parts.append(f"{key}={value}")
     return "，".join(parts)
+
+
+@dataclass
+class TermReach:
+    """A word family and everything it reaches: for an officer about to change its words."""
+
+    family: TermFamily
+    #: rules whose own conditions name the family
+    direct: list[Rule]
+    #: named conditions that name it, directly or through another named condition, in definition order
+    definitions: list[Definition]
+    #: rules that read one of those named conditions (and not the family itself)
+    through: list[tuple[Rule, list[str]]]
+    #: other families that share words with it (a list written once under ``shared:`` and used in both),
+    #: with the shared words and the rules those families reach
+    sharing: list[tuple[str, list[str], list[Rule]]]
+
+
+def _reaching(pack: RulePack, name: str) -> tuple[list[Rule], list[Definition], list[tuple[Rule, list[str]]]]:
+    reached: set[str] = set()
+    definitions = []
+    for definition in pack.definitions:  # a definition reads only earlier ones
+        if name in definition.when.terms or definition.when.symbols & reached:
+            reached.add(definition.name)
+            definitions.append(definition)
+    direct = [r for r in pack.rules if name in r.entry_terms]
+    through = [(r, sorted(set().union(*(e.symbols for e in r.expressions)) & reached)) for r in pack.rules
+               if r not in direct and set().union(*(e.symbols for e in r.expressions)) & reached]
+    return direct, definitions, through
+
+
+def term_reach(pack: RulePack, name: str) -> TermReach:
+    """Raises ``KeyError`` when the pack has no such word family."""
+    family = pack.terms[name]
+    direct, definitions, through = _reaching(pack, name)
+    mine = set(family.words) | set(family.excepts) | set(family.not_followed_by)
+    sharing = []
+    for other, theirs in pack.terms.items():
+        common = mine & (set(theirs.words) | set(theirs.excepts) | set(theirs.not_followed_by))
+        if other != name and common:
+            their_direct, _, their_through = _reaching(pack, other)
+            sharing.append((other, sorted(common), their_direct + [r for r, _ in their_through]))
+    return TermReach(family, direct, definitions, through, sharing)
+
+
+def render_term(reach: TermReach) -> str:
+    """The ``explain --term`` text: the family's words and every rule it reaches."""
+    f = reach.family
+    lines = [f"词族 {f.name}" + (f"：{f.description}" if f.description else "")]
+    if f.qualifier:
+        lines.append("只用于限定其他词族（qualifier），它的词记入证据、不写进消息")
+    lines.append(f"词（{len(f.words)} 个）：" + "、".join(f.words))
+    if f.excepts:
+        lines.append(f"先去掉的短语（except，{len(f.excepts)} 个）：" + "、".join(f.excepts))
+    if f.not_followed_by:
+        lines.append(f"紧跟其后时不算（not_followed_by，{len(f.not_followed_by)} 个）：" + "、".join(f.not_followed_by))
+    lines.append("")
+    lines.append("直接用到它的规则：" if reach.direct else "没有规则直接用到它。")
+    lines += [f"  {r.id} {r.title}（{r.layer}）" for r in reach.direct]
+    if reach.definitions:
+        lines.append("用到它的命名条件：" + "、".join(d.name for d in reach.definitions))
+        lines += [f"  {r.id} {r.title}（经由 {'、'.join(names)}）" for r, names in reach.through]
+    groups: dict[tuple[str, ...], list[tuple[str, list[Rule]]]] = {}
+    for other, common, rules in reach.sharing:  # families sharing the same words share one list (shared:)
+        groups.setdefault(tuple(common), []).append((other, rules))
+    for common, families in groups.items():
+        rules = sorted({r.id for _, rs in families for r in rs})
+        lines.append(f"与词族 {'、'.join(name for name, _ in families)} 共用 {len(common)} 个词"
+                     f"（{'、'.join(common[:8])}{'…' if len(common) > 8 else ''}）"
+                     + (f"，改动共用的词表也会影响：{'、'.join(rules)}" if rules else ""))
+    return "\n".join(lines) + "\n"

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from . import __version__
-from .authoring import explain, lint, test_pack
+from .authoring import explain, lint, render_term, term_reach, test_pack
 from .errors import LedgerFileError, Position, QianqiError
 from .ledger import EXCEL_SUFFIXES
 from .pipeline import check_ledgers, load_project, load_rules
@@ -93,8 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
     init_cmd.add_argument("--rules", action="append", help=rules_help)
     init_cmd.add_argument("--force", action="store_true", help="文件已存在时覆盖它")
 
-    explain_cmd = sub.add_parser("explain", help="解释一条规则：依据的条文、条件、示例和后果")
-    explain_cmd.add_argument("rule_id", help="规则编号，如 QQ1010")
+    explain_cmd = sub.add_parser("explain", help="解释一条规则（依据的条文、条件、示例和后果）或一个词族")
+    explain_cmd.add_argument("rule_id", nargs="?", help="规则编号，如 QQ1010")
+    explain_cmd.add_argument("--term", help="词族名称，如 福利奖金：列出它的词和用到它的每条规则")
     explain_cmd.add_argument("--rules", action="append", help=rules_help)
 
     serve = sub.add_parser("serve", help="启动检查服务（HTTP 接口和网页）",
@@ -336,6 +337,20 @@ def _rules(args: argparse.Namespace) -> int:
 
 def _explain(args: argparse.Namespace) -> int:
     pack = load_rules(args.rules)
+    if args.term is not None:
+        try:
+            _out(render_term(term_reach(pack, args.term.strip())))
+        except KeyError:
+            from difflib import get_close_matches
+
+            close = get_close_matches(args.term.strip(), list(pack.terms), n=1)
+            hint = f"；是不是想写 {close[0]}？" if close else ""
+            _say(f"qianqi-rules: 规则包中没有词族 {args.term} [unknown-term]{hint}")
+            return EXIT_FAILED
+        return EXIT_CLEAN
+    if args.rule_id is None:
+        _say("qianqi-rules explain: 请写规则编号（如 QQ1010）或 --term 词族名称")
+        return EXIT_FAILED
     try:
         explanation = explain(pack, args.rule_id)
     except KeyError:

@@ -22,9 +22,9 @@ from typing import Any
 
 from .errors import Position, RuleFileError
 from .models import Citation, CrossProjectClaim, CrossProjectFinding
+from .values import ZERO
 from .yamlsafe import YamlLoadError, load_yaml_file
 
-ZERO = Decimal(0)
 RULES_FILE = Path("programme") / "cross_project.yaml"
 
 

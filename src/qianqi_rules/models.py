@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal, NamedTuple
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, computed_field
 
 from .citations import citation_text
+from .fields import of_kind
 from .values import format_money, sub_cent, to_decimal, whole_cents
 
 Money = Annotated[Decimal, PlainSerializer(format_money, return_type=str, when_used="json")]
@@ -48,17 +49,13 @@ InputDecimal = Annotated[Decimal, BeforeValidator(_no_float), PlainSerializer(st
 Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
 
-#: The ledger fields an entry can carry (the contract's field names).
-LEDGER_FIELDS = (
-    "entry_id", "date", "voucher_no", "category", "description", "payee",
-    "amount", "credit", "invoice_no", "project_code",
-    "persons", "days", "title", "consult_mode", "conference_class", "training_class", "city", "hours",
-)
-REQUIRED_FIELDS = ("date", "category", "amount")
+#: The ledger fields an entry can carry (the contract's field names), from the one catalogue in :mod:`.fields`.
+LEDGER_FIELDS = of_kind("required", "id", "money", "text", "standard")
+REQUIRED_FIELDS = of_kind("required")
 #: Text fields an entry may lack; a rule needing a missing one does not run.
-OPTIONAL_TEXT_FIELDS = ("voucher_no", "description", "payee", "invoice_no", "project_code")
+OPTIONAL_TEXT_FIELDS = of_kind("text")
 #: Fields the Article 6 standards read (a standard check runs only where they are filled).
-STANDARD_FIELDS = ("persons", "days", "title", "consult_mode", "conference_class", "training_class", "city", "hours")
+STANDARD_FIELDS = of_kind("standard")
 OPTIONAL_FIELDS = OPTIONAL_TEXT_FIELDS + STANDARD_FIELDS
 
 

@@ -11,21 +11,21 @@ import datetime as dt
 import functools
 import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .evaluate import Checker
-from .evaluate.checker import CheckerState
 from .evaluate.findings import EntryLookup
 from .evaluate.services import as_records, ledger_entries, with_services
 from .ledger.services import ServiceRecords
 from .ledger import CounterAccounts, LedgerLayout, SkippedRow, TabularLedger, read_ledger
-from .models import OPTIONAL_FIELDS, Entry, EntryRecord, InputError, InputSummary, Project, Report, RuleNotRun
+from .models import OPTIONAL_FIELDS, Entry, EntryRecord, InputError, InputSummary, Project, Report
 from .normalise import RowNormaliser, normalise_mapping
+from .orchestrate import Part, checker_part, merge_parts, read_all
 from .project import load_project as _load_project
 from .reconcile import MoneyTally, merge
-from .rules.pack import RulePack, default_pack, load_packs
+from .rules.loader import default_pack, load_packs
+from .rules.pack import RulePack
 from .waivers import Waiver
 
 
@@ -194,41 +194,22 @@ def check_ledgers(
     ledgers = [read_ledger(name, sheet, layout) for name in names]
     columns = set().union(*(ledger_columns(ledger) for ledger in ledgers))
     checker = Checker(project, pack, columns=columns, waivers=waivers, today=today, retain_entries=False)
-    checker.sources = names
     total = sum(ledger.size for ledger in ledgers) or 1
-    parts: list[_Part] = []
-    if jobs > 1 and sources is not None:
-        from concurrent.futures import ProcessPoolExecutor
+    offsets = [sum(ledger.size for ledger in ledgers[:i]) for i in range(len(ledgers) + 1)]
 
+    def read(index: int, name: str) -> Part:
+        report = (lambda n: progress(offsets[index] + n, total)) if progress is not None else None
+        return _part(ledgers[index], project, pack, report)
+
+    start = None
+    if sources is not None:
         rule_paths, project_path = sources
         start = functools.partial(_start_worker, [str(p) for p in rule_paths] if rule_paths else None,
                                   str(project_path), sheet)
-        with ProcessPoolExecutor(max_workers=jobs, initializer=start) as pool:
-            done = 0
-            for part, ledger in zip(pool.map(_worker_part, names), ledgers, strict=True):
-                parts.append(part)
-                done += ledger.size
-                if progress is not None:
-                    progress(done, total)
-    else:
-        done = 0
-        for ledger in ledgers:
-            offset = done
-            report = (lambda n, _o=offset: progress(_o + n, total)) if progress is not None else None
-            parts.append(_part(ledger, project, pack, report))
-            done += ledger.size
-    not_run: dict[str, list[str]] = {}
-    errors: list[InputError] = []
-    for index, (ledger, part) in enumerate(zip(ledgers, parts, strict=True)):
-        checker.merge(part.state, file=index)
-        errors.extend(e.model_copy(update={"file": ledger.path}) for e in part.errors)
-        for item in part.not_run:
-            not_run.setdefault(item.rule_id, []).append(f"{ledger.path}: {item.reason}")
-    checker.not_run = [
-        RuleNotRun(rule_id=r.id, title=r.title, reason="；".join(not_run[r.id]))
-        for r in pack.active_rules if r.id in not_run
-    ]
-    summaries = [part.summary for part in parts]
+    parts = read_all(names, read, jobs=jobs, start=start, worker_read=_worker_part,
+                     progress=(lambda done, _n, _p: progress(offsets[done], total)) if progress is not None else None)
+    errors = merge_parts(checker, parts)
+    summaries = [part.summary for part in parts if part.summary is not None]
     combined = InputSummary(
         path="; ".join(names),
         sha256=hashlib.sha256("".join(s.sha256 or "" for s in summaries).encode()).hexdigest(),
@@ -247,22 +228,12 @@ def check_ledgers(
     return with_services(report, ledger_entries(names, sheet, layout), records, pack, waivers=waivers, today=today)
 
 
-@dataclass
-class _Part:
-    """One file's share of a multi-file check, as a worker process sends it back."""
-
-    summary: InputSummary
-    errors: list[InputError]
-    not_run: list[RuleNotRun]
-    state: CheckerState
-
-
 def _part(
     ledger: TabularLedger, project: Project, pack: RulePack, progress: Callable[[int], None] | None = None
-) -> _Part:
+) -> Part:
     checker = Checker(project, pack, columns=ledger_columns(ledger), retain_entries=False)
     summary, errors = feed(ledger, checker, (lambda n, _t: progress(n)) if progress is not None else None)
-    return _Part(summary, errors, checker.not_run, checker.state())
+    return checker_part(ledger.path, checker, errors, summary)
 
 
 _WORKER: dict[str, Any] = {}
@@ -276,7 +247,7 @@ def _start_worker(rule_paths: list[str] | None, project_path: str, sheet: str | 
     _WORKER["sheet"] = sheet
 
 
-def _worker_part(path: str) -> _Part:
+def _worker_part(path: str) -> Part:
     layout = ledger_layout(_WORKER["pack"], _WORKER["project"])
     return _part(read_ledger(path, _WORKER["sheet"], layout), _WORKER["project"], _WORKER["pack"])
 

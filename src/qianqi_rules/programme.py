@@ -39,12 +39,11 @@ from .models import (
 )
 from .models import CrossProjectFinding
 from .normalise import RowNormaliser
+from .orchestrate import Part, merge_parts
 from .pipeline import ledger_columns, ledger_layout, load_project, load_rules, refetch
 from .reconcile import MoneyTally, merge
 from .rules.pack import RulePack
-from .values import clean_code
-
-ZERO = Decimal(0)
+from .values import ZERO, clean_code
 
 
 def load_projects(folder: str | Path, pack: RulePack) -> dict[str, tuple[str, Project]]:
@@ -199,25 +198,11 @@ def _project_report(code: str, contributing: list[_FilePart], project: Project, 
     """One project's report from the parts of it that the ledger files hold (in file order)."""
     columns = set().union(*(fp.columns for fp in contributing))
     checker = Checker(project, pack, columns=columns, today=setup.today, retain_entries=False)
-    checker.sources = [fp.account.path for fp in contributing] if len(contributing) > 1 else []
-    errors: list[InputError] = []
-    not_run: dict[str, list[str]] = {}
-    rows = rejected = 0
-    for index, fp in enumerate(contributing):
-        part = fp.parts[code]
-        if part.state is not None:
-            checker.merge(part.state, file=index)
-        rows += part.rows
-        rejected += len(part.rejected)
-        errors.extend(e.model_copy(update={"file": fp.account.path}) if checker.sources else e
-                      for e in part.errors)
-        for item in part.not_run:
-            not_run.setdefault(item.rule_id, []).append(item.reason)
-    for rule_id in list(not_run):
-        if len(not_run[rule_id]) < len([fp for fp in contributing if fp.parts[code].state is not None]):
-            del not_run[rule_id]  # it ran on some of the files
-    checker.not_run = [RuleNotRun(rule_id=r.id, title=r.title, reason=not_run[r.id][0])
-                       for r in pack.active_rules if r.id in not_run]
+    parts = [Part(fp.account.path, fp.parts[code].errors, fp.parts[code].not_run, fp.parts[code].state)
+             for fp in contributing]
+    errors = merge_parts(checker, parts)  # sources, file-tagged errors and rules not run, as for several files
+    rows = sum(fp.parts[code].rows for fp in contributing)
+    rejected = sum(len(fp.parts[code].rejected) for fp in contributing)
     summary = InputSummary(
         path="; ".join(fp.account.path for fp in contributing),
         sha256=None,

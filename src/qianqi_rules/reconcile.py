@@ -14,9 +14,8 @@ from decimal import Decimal
 
 from .ledger.tabular import SKIP_REASONS
 from .models import MoneyBucket, Reconciliation
-from .values import parse_amount
+from .values import ZERO, parse_amount
 
-ZERO = Decimal(0)
 OUTCOME_LABELS = {"checked": "已检查", "rejected": "无法读取、已拒收的行"}
 
 

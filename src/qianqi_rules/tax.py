@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-ZERO = Decimal(0)
-CENT = Decimal("0.01")
+from .values import CENT, ZERO
+
 _BRACKETS = (  # (taxable up to, rate, quick deduction)
     (Decimal(20_000), Decimal("0.20"), ZERO),
     (Decimal(50_000), Decimal("0.30"), Decimal(2_000)),

@@ -12,6 +12,8 @@ import re
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
 
+#: the one home of these two: money is exact decimals, reported to the cent
+ZERO = Decimal(0)
 CENT = Decimal("0.01")
 
 _AMOUNT = re.compile(

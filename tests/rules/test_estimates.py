@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from qianqi_rules import load_rules
-from qianqi_rules.rules.estimates import (
+from qianqi_rules.evaluate.estimates import (
     chinese_number,
     estimate,
     is_individual,
@@ -20,7 +20,7 @@ from qianqi_rules.rules.estimates import (
     stated_key,
     stated_persons,
 )
-from qianqi_rules.rules.standards import judge
+from qianqi_rules.evaluate.standards import judge
 
 PACK = load_rules()
 EXPERT = PACK.standards["expert-consulting"]
@@ -111,7 +111,7 @@ CONFERENCE = PACK.standards["conference"]
 
 
 def test_nights_and_how_each_standard_fills_in_people() -> None:
-    from qianqi_rules.rules.estimates import stated_nights
+    from qianqi_rules.evaluate.estimates import stated_nights
 
     assert stated_nights("深圳住宿3晚") == 3 and stated_nights("两天一夜") == 1 and stated_nights("今晚住宿") is None
     # lodging: a traveller's own cost, one person unless stated, but only in a city the table lists
@@ -158,7 +158,7 @@ def test_english_quantities_are_read_too(text, days, persons, hours) -> None:
 
 
 def test_rooms_count_the_fewest_people_a_lodging_entry_is_for() -> None:
-    from qianqi_rules.rules.estimates import stated_rooms
+    from qianqi_rules.evaluate.estimates import stated_rooms
 
     assert stated_rooms("深圳住宿2晚 2间") == 2 and stated_rooms("标间两间") == 2
     assert stated_rooms("Hotel 2 nights, 3 rooms") == 3 and stated_rooms("房间隔断改造") is None

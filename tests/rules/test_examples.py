@@ -5,7 +5,7 @@ import re
 import pytest
 
 from qianqi_rules import load_rules
-from qianqi_rules.rules.examples import run_examples
+from qianqi_rules.evaluate.examples import run_examples
 
 PACK = load_rules()
 

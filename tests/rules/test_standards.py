@@ -9,7 +9,7 @@ import pytest
 
 from qianqi_rules import check_entries
 from qianqi_rules.models import EntryRecord
-from qianqi_rules.rules.standards import judge
+from qianqi_rules.evaluate.standards import judge
 
 D = Decimal
 

@@ -3,10 +3,12 @@
 A platform checks each new claim against everything recorded before it
 (:meth:`Checker.check`, optionally without recording it); a batch check is
 the same checker fed every entry (:meth:`Checker.add`) and then asked for its
-:meth:`Checker.report`.  What one entry causes on its own is judged in
-:mod:`.entry_rules`; the checker keeps what entries cause together —
-``aggregate`` rules (net totals per group against a limit) and ``duplicate``
-rules (a key shared by several entries) — and makes the report.
+:meth:`Checker.report`.  The checker routes each entry to the rule kinds
+(:mod:`.kinds`): the entry and standard kinds judge it on its own, the
+aggregate and duplicate kinds note the groups and keys it joins.  Everything
+it records is one :class:`~.state.CheckerState`; findings are settled
+(reversals, waivers, money, budget) by the one pure pass of :mod:`.settle`,
+for the report and for a preview alike.
 """
 
 from __future__ import annotations
@@ -14,63 +16,33 @@ from __future__ import annotations
 import datetime as dt
 import re
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from ..errors import EntryError
-from ..models import (
-    OPTIONAL_FIELDS,
-    BudgetLine,
-    ClawbackLine,
-    Entry,
-    EntryRecord,
-    InputError,
-    InputSummary,
-    PackLayerRef,
-    PackRef,
-    Project,
-    ProjectRef,
-    Report,
-    StandardGap,
-    Summary,
-    Violation,
-    WaiverProblem,
-)
+from ..models import OPTIONAL_FIELDS, Entry, EntryRecord, InputError, InputSummary, Project, Report, Violation
 from ..normalise import normalise_mapping
-from ..rules.pack import Rule, RulePack, default_pack
-from ..rules.templates import render
-from ..values import format_money, format_money_cn
+from ..rules.loader import default_pack
+from ..rules.pack import Rule, RulePack
+from ..values import ZERO
 from ..waivers import Waiver, waiver_problems
+from .assemble import assemble, standard_gaps
 from .context import EntryContext
-from .entry_rules import EntryJudge, run
+from .findings import EntryLookup, Finding
 from .folding import fold_warnings
-from .findings import (
-    SEVERITY_RANK,
-    EntryLookup,
-    Finding,
-    budget_lines,
-    clawback_lines,
-    counted,
-    in_row_order,
-    order,
-    row_claims,
-    to_violations,
-    waive,
-)
+from .kinds.aggregate import AggregateKind
+from .kinds.common import row_list
+from .kinds.duplicate import DuplicateKind
+from .kinds.entry import EntryKind
+from .kinds.standard import StandardKind
 from .plan import RulePlan
 from .reversals import Reversal, Undoing, pair_reversals
-from .state import ZERO, EntryTable, GroupTable, KeyTable, Table, TableView
+from .settle import GroupTotal, RepeatedKey, Settlement, money_lines, settle
+from .state import CheckerState, EntryTable, GroupTable, KeyTable, TableView
 
-
-@dataclass
-class _Outcome:
-    violations: list[Violation]
-    clawback: Decimal
-    problems: list[WaiverProblem]
-    clawback_lines: list[ClawbackLine]
-    budget_lines: list[BudgetLine]
+__all__ = ["Checker", "CheckerState", "row_list"]
 
 
 @dataclass
@@ -89,8 +61,9 @@ class _Snapshot:
     """The recorded state a claim is judged against, noted under the lock; the lists are copies."""
 
     length: int  # entries recorded: the claim's ordinal
-    earlier: list[tuple[Rule, str, list[int]]]  # (duplicate rule, key, ordinals recorded under it)
+    earlier: list[RepeatedKey]  # (duplicate rule, key, ordinals recorded under it)
     groups: list[tuple[Rule, str, Decimal, list[int]]]  # (aggregate rule, key, total, ordinals)
+    undone: dict[int, Undoing]  # recorded entries that recorded refunds undo
     entries: list[Entry | EntryRecord] | None  # the checker's containers, which only grow
     held: Mapping[int, Entry | EntryRecord]
 
@@ -101,58 +74,8 @@ class _Snapshot:
         return found
 
 
-@dataclass
-class CheckerState:
-    """A checker's recorded state in picklable form (findings carry rule ids, not rules)."""
-
-    table: EntryTable
-    findings: list[tuple[Any, ...]]
-    groups: dict[str, GroupTable]
-    keys: dict[str, KeyTable]
-    held: dict[int, Entry | EntryRecord]
-    entries: list[Entry | EntryRecord] | None
-    spent: Decimal
-    spent_by: dict[str, Decimal]
-    gaps: dict[tuple[str, str], list[int]]
-    reversals: list[Reversal] = field(default_factory=list)
-    payments: dict[tuple[str, str], int] = field(default_factory=dict)
-
-
 #: what people type between an invoice number's digit groups (a red-letter row may cite the original's)
 _CODE_SEPARATORS = re.compile(r"[\s\-_.—]")
-
-
-def _reversed_finding(v: Violation, by_rows: list[int]) -> Violation:
-    """A finding whose entry later entries reversed in full: kept for the record, as information only."""
-    return v.model_copy(update={
-        "reversed_by": by_rows,
-        "severity": "info",
-        "message": f"{v.message}（已由第 {'、'.join(str(r) for r in by_rows)} 行整笔冲回，不计追回）",
-        "clawback": ZERO if v.clawback is not None else None,
-        "clawback_counted": ZERO if v.clawback is not None else None,
-    })
-
-
-def _net_of_refunds(f: Finding, undone: Undoing, table: EntryTable) -> Finding:
-    """A finding whose entry was refunded in part: recovered net of the refund, which the message names."""
-    rows = "、".join(str(table.rows[o]) for o in undone.rows)
-    return replace(
-        f,
-        message=f"{f.message}（第 {rows} 行已退回 {format_money_cn(undone.amount)} 元，按净额追回）",
-        claims={o: max(c - undone.amount, ZERO) for o, c in f.claims.items()},
-        evidence={**f.evidence, "refunded": format_money(undone.amount),
-                  "refunded_by": [table.rows[o] for o in undone.rows]},
-    )
-
-
-def row_list(rows: Sequence[int], shown: int = 12) -> str:
-    """Rows for a message: all of a few, or the first ones and how many in all (the finding lists every row).
-
-    Messages say “第 {rows} 行”, so this reads “第 2、3、… 共 40 行”.
-    """
-    if len(rows) <= shown:
-        return "、".join(str(r) for r in rows)
-    return "、".join(str(r) for r in rows[:shown]) + f"… 共 {len(rows)}"
 
 
 class Checker:
@@ -172,12 +95,13 @@ class Checker:
     recorded one at a time and a committed claim is judged against exactly the
     entries recorded before it.  A preview (``commit=False``) takes the lock
     only to note what was recorded so far (how many entries, the ordinals of
-    its invoice and the totals of its groups), judges the claim against that
-    snapshot outside the lock and never writes to the checker: previews run
-    alongside commits and each other, and whatever they interleave with, the
-    report holds exactly the committed entries, with the findings a sequential
-    run of them would give.  :meth:`state` returns the checker's own containers,
-    so take it when no thread is recording any more (a finished part of a ledger).
+    its invoice, the totals of its groups and the entries recorded refunds
+    undo), settles the claim against that snapshot outside the lock and never
+    writes to the checker: previews run alongside commits and each other, and
+    whatever they interleave with, the report holds exactly the committed
+    entries, with the findings a sequential run of them would give.
+    :meth:`state` returns the checker's own containers, so take it when no
+    thread is recording any more (a finished part of a ledger).
     """
 
     def __init__(
@@ -199,23 +123,27 @@ class Checker:
         self._row_rules = frozenset(r.id for r in (*self.plan.entry_rules, *self.plan.standard_rules))  # what folds
         self.not_run = self.plan.not_run
         self.context = EntryContext(self.pack, project)
-        self.judge = EntryJudge(self.pack, self.plan, self.context)
-        self.table = EntryTable()
-        self._entries: list[Entry | EntryRecord] | None = [] if retain_entries else None
-        self._held: dict[int, Entry | EntryRecord] = {}  # entries in duplicate groups, when not retaining all
-        self._findings: list[Finding] = []
-        self._groups = {rule.id: GroupTable() for rule in self.plan.aggregate_rules}
-        self._keys = {rule.id: KeyTable() for rule in self.plan.duplicate_rules}
-        self._spent = ZERO
-        self._spent_by: dict[str, Decimal] = {}  # net spending per category (canonical, or as written)
-        self._gaps: dict[tuple[str, str], list[int]] = {}  # (rule id, reason) -> ordinals not judged
-        self._reversals: list[Reversal] = []  # negative entries, which may undo an earlier entry
-        self._payments: dict[tuple[str, str], int] = {}  # (category, payee as written) -> positive entries
+        # the kinds, each with the runnable rules of its kind (see .kinds)
+        self.entry_kind = EntryKind(self.pack, self.plan, self.context)
+        self.standard_kind = StandardKind(self.pack, self.plan, self.context)
+        self.aggregates = AggregateKind(self.plan.aggregate_rules, self.context.project, self.context.project_values)
+        self.duplicates = DuplicateKind(self.plan.duplicate_rules, self.context.project_values)
+        self._rules = {rule.id: rule for rule in self.pack.rules}
+        self._state = CheckerState(
+            groups={rule.id: GroupTable() for rule in self.plan.aggregate_rules},
+            keys={rule.id: KeyTable() for rule in self.plan.duplicate_rules},
+            entries=[] if retain_entries else None,
+        )
         #: the ledger files being checked as one (empty: one file, or entries from Python)
         self.sources: list[str] = []
         self._lock = threading.RLock()  # held while recording, merging and reporting
 
-    # ------------------------------------------------------------------ evaluating one entry
+    @property
+    def table(self) -> EntryTable:
+        """Row, date, amount, file and category of every recorded entry, by ordinal."""
+        return self._state.table
+
+    # ------------------------------------------------------------------ reading one entry
     def _item(self, entry: Entry | EntryRecord | Mapping[str, Any]) -> Entry | EntryRecord:
         """Models pass through; a mapping is parsed, and raises :class:`EntryError` naming its fields."""
         if isinstance(entry, (Entry, EntryRecord)):
@@ -226,13 +154,19 @@ class Checker:
             raise EntryError(f"条目无法读取: {detail}", code="entry-invalid")
         return result
 
-    # ------------------------------------------------------------------ recording entries
     def _read(self, item: Entry | EntryRecord) -> _Read:
         """What judging ``item`` needs that does not depend on the recorded state."""
         ctx, matched = self.context.build(item)
-        groups, keys = self.judge.memberships(item, ctx)
-        return _Read(item, ctx, matched, groups, keys)
+        return _Read(item, ctx, matched, self.aggregates.memberships(item, ctx), self.duplicates.memberships(item, ctx))
 
+    def _entry_findings(self, read: _Read, ordinal: int, gaps: dict[tuple[str, str], list[int]] | None) -> list[Finding]:
+        """What the entry and standard kinds find on one entry on its own."""
+        findings = self.entry_kind.on_entry(read.item, ordinal, read.ctx, read.matched) if self.plan.entry_rules else []
+        if self.plan.standard_rules:
+            findings.extend(self.standard_kind.on_entry(read.item, ordinal, read.ctx, gaps))
+        return findings
+
+    # ------------------------------------------------------------------ recording entries
     def add(self, entry: Entry | EntryRecord | Mapping[str, Any]) -> None:
         """Record an entry (a model or a mapping) as part of the project's spending."""
         read = self._read(self._item(entry))
@@ -245,35 +179,36 @@ class Checker:
         The entry is judged before anything is written, so a rule failing on it
         (:class:`RuleRuntimeError`) leaves the state as it was.
         """
-        item, ctx = read.item, read.ctx
-        ordinal = len(self.table)
+        item, ctx, state = read.item, read.ctx, self._state
+        ordinal = len(state.table)
         gaps: dict[tuple[str, str], list[int]] = {}
-        findings = (self.judge.findings(item, ordinal, ctx, read.matched, gaps)
-                    if self.plan.entry_rules or self.plan.standard_rules else [])
-        self.table.append(item.row, item.date, item.amount, category=ctx["category"])
-        self._spent += item.amount
-        self._spent_by[ctx["category"]] = self._spent_by.get(ctx["category"], ZERO) + item.amount
+        findings = self._entry_findings(read, ordinal, gaps)
+        category = ctx["category"]
+        state.table.append(item.row, item.date, item.amount, category=category)
+        state.spent += item.amount
+        state.spent_by[category] = state.spent_by.get(category, ZERO) + item.amount
         if item.amount > 0:
-            paid = (ctx["category"], item.payee or "")  # as written: who it is is worked out only if a refund needs it
-            self._payments[paid] = self._payments.get(paid, 0) + 1
+            paid = (category, item.payee or "")  # as written: who it is is worked out only if a refund needs it
+            state.payments[paid] = state.payments.get(paid, 0) + 1
         elif item.amount < 0:
-            self._reversals.append(Reversal(
-                ordinal, ctx["category"], self.context.parties.identity(item.payee or ""), ctx["invoice_no"],
+            state.reversals.append(Reversal(
+                ordinal, category, self.context.parties.identity(item.payee or ""), ctx["invoice_no"],
                 item.amount, _CODE_SEPARATORS.sub("", item.description or "").upper(),
             ))
-        if self._entries is not None:
-            self._entries.append(item)
-        self._findings.extend(findings)
+        if state.entries is not None:
+            state.entries.append(item)
+        state.findings.extend(findings)
         for gap, ordinals in gaps.items():
-            self._gaps.setdefault(gap, []).extend(ordinals)
+            state.gaps.setdefault(gap, []).extend(ordinals)
         for rule, key in read.groups:
-            self._groups[rule.id].add(key, ordinal, item.amount)
+            state.groups[rule.id].add(key, ordinal, item.amount)
         for rule, key in read.keys:
-            if self._keys[rule.id].add(key, ordinal) and self._entries is None:
-                self._held[ordinal] = item
+            if state.keys[rule.id].add(key, ordinal) and state.entries is None:
+                state.held[ordinal] = item
 
+    # ------------------------------------------------------------------ one claim
     def check(self, entry: Entry | EntryRecord | Mapping[str, Any], *, commit: bool = True) -> list[Violation]:
-        """The findings a new claim causes against everything recorded before it.
+        """The findings a new claim causes against everything recorded before it, settled as in the report.
 
         With ``commit=False`` the claim is only previewed: nothing is written, so a
         platform can decide before paying (and previews may run in other threads
@@ -291,113 +226,36 @@ class Checker:
 
     def _snapshot(self, read: _Read) -> _Snapshot:
         """What a claim is judged against: the recorded state its keys and groups see; the caller holds the lock."""
-        earlier = [(rule, key, self._keys[rule.id].get(key)) for rule, key in read.keys]
+        state = self._state
+        earlier = [(rule, key, state.keys[rule.id].get(key)) for rule, key in read.keys]
         groups = []
         for rule, key in read.groups:
-            group = self._groups[rule.id].groups.get(key)
+            group = state.groups[rule.id].groups.get(key)
             groups.append((rule, key, group.total if group else ZERO, list(group.ordinals) if group else []))
-        return _Snapshot(len(self.table), earlier, groups, self._entries, self._held)
+        undone = self._undone([r for r in earlier if r[2]], self._fetch(None)) if state.reversals and earlier else {}
+        return _Snapshot(len(state.table), earlier, groups, undone, state.entries, state.held)
 
     def _judge_claim(self, read: _Read, snapshot: _Snapshot) -> list[Violation]:
-        """The findings of a claim placed after the entries of ``snapshot``; reads the checker, never writes it."""
+        """The settled findings of a claim placed after the entries of ``snapshot``; reads the checker, never writes."""
         item, ctx = read.item, read.ctx
         ordinal = snapshot.length
         table = TableView(self.table, ordinal, item.row, item.date, item.amount, category=ctx["category"])
-        findings = self.judge.findings(item, ordinal, ctx, read.matched)
-        held = {ordinal: item}
-        for rule, key, earlier in snapshot.earlier:
-            if earlier:
-                findings.append(self._duplicate_finding(rule, key, earlier + [ordinal], held, table))
-        for rule, key, total, ordinals in snapshot.groups:
-            found = self._aggregate_finding(rule, key, total + item.amount, ordinals + [ordinal], ZERO, table)
-            if found is not None:
-                if found.pooled_claim is not None:
-                    found.pooled_claim = min(found.pooled_claim, max(item.amount, ZERO))
-                findings.append(found)
-        return fold_warnings(sorted(to_violations(findings, table, snapshot.lookup, self.sources), key=order),
-                             self._row_rules)
+        repeated = [(rule, key, earlier + [ordinal]) for rule, key, earlier in snapshot.earlier if earlier]
+        groups: list[GroupTotal] = [(rule, key, total + item.amount, ordinals + [ordinal])
+                                    for rule, key, total, ordinals in snapshot.groups]
+        settlement = settle(
+            self._entry_findings(read, ordinal, None), repeated, groups,
+            duplicates=self.duplicates, aggregates=self.aggregates, table=table, held={ordinal: item},
+            fetch=snapshot.lookup, sources=self.sources, waivers=self.waivers, today=self.today,
+            undone=snapshot.undone, group_cap=max(item.amount, ZERO),
+        )
+        return fold_warnings(settlement.violations, self._row_rules)
 
-    # ------------------------------------------------------------------ totals and repeats
-    def _duplicate_finding(
-        self, rule: Rule, key: str, ordinals: list[int], held: Mapping[int, Entry | EntryRecord], table: Table
-    ) -> Finding:
-        ordered = sorted(ordinals, key=table.order_key)
-        first, repeats = ordered[0], ordered[1:]
-        repeat_total = sum((table.amount(o) for o in repeats), ZERO)
-        total = sum((table.amount(o) for o in ordered), ZERO)
-        if rule.clawback == "repeats":
-            claims = {o: table.amount(o) for o in repeats}
-        elif rule.clawback == "amount":
-            claims = {o: table.amount(o) for o in ordered}
-        else:
-            claims = {}
-        rows = sorted(table.rows[o] for o in ordered)
-        values = {
-            "key": key,
-            "count": str(len(ordered)),
-            "rows": row_list(rows),
-            "first_row": str(table.rows[first]),
-            "total": format_money_cn(total),
-            "repeats": format_money_cn(repeat_total),
-            **self.context.project_values,
-        }
-        evidence = {"key": key, "first_row": table.rows[first], "count": len(ordered)}
-        entries = {o: held[o] for o in ordered if o in held}
-        return Finding(rule, tuple(ordered), render(rule.message, values), repeat_total, claims, evidence, entries)
-
-    def _aggregate_finding(
-        self, rule: Rule, key: str, total: Decimal, ordinals: Sequence[int], recovered: Decimal, table: Table
-    ) -> Finding | None:
-        ctx = {"key": key, "total": total, "count": Decimal(len(ordinals)), "project": self.context.project}
-        limit = run(rule, rule.limit, ctx, None) if rule.limit is not None else None
-        if rule.when is not None:
-            fired = bool(run(rule, rule.when, ctx, None))
-        else:
-            fired = limit is not None and total > limit
-        if not fired:
-            return None
-        excess = total - limit if limit is not None else total
-        pooled: Decimal | None = None
-        if rule.clawback == "excess" and limit is not None:
-            pooled = max(ZERO, total - recovered - limit)
-        elif rule.clawback == "amount":
-            pooled = max(ZERO, total - recovered)
-        rows = sorted(table.rows[o] for o in ordinals)
-        values = {
-            "key": key,
-            "total": format_money_cn(total),
-            "limit": format_money_cn(limit) if limit is not None else "",
-            "excess": format_money_cn(excess),
-            "count": str(len(ordinals)),
-            "rows": row_list(rows),
-            **self.context.project_values,
-        }
-        evidence: dict[str, Any] = {"key": key, "total": format_money(total), "count": len(ordinals)}
-        if limit is not None:
-            evidence["limit"] = format_money(limit)
-            evidence["excess"] = format_money(excess)
-        if recovered:
-            evidence["already_recovered"] = format_money(recovered)
-        return Finding(rule, tuple(ordinals), render(rule.message, values), excess, {}, evidence,
-                       pooled_claim=pooled, with_entries=False)
-
-    # ------------------------------------------------------------------ merging and reporting
+    # ------------------------------------------------------------------ merging
     def state(self) -> CheckerState:
         """Everything this checker has recorded, picklable: to merge into a checker in another process."""
         with self._lock:
-            return CheckerState(
-                table=self.table,
-                findings=[f.to_wire() for f in self._findings],
-                groups=self._groups,
-                keys=self._keys,
-                held=self._held,
-                entries=self._entries,
-                spent=self._spent,
-                spent_by=self._spent_by,
-                gaps=self._gaps,
-                reversals=self._reversals,
-                payments=self._payments,
-            )
+            return self._state.portable()
 
     def merge(self, other: Checker | CheckerState, *, file: int | None = None) -> None:
         """Add another checker's state (same project and pack): another part of the same ledger.
@@ -406,133 +264,56 @@ class Checker:
         """
         with self._lock:
             state = other.state() if isinstance(other, Checker) else other
-            offset = self.table.extend(state.table, file)
-            self._spent += state.spent
-            for category, amount in state.spent_by.items():
-                self._spent_by[category] = self._spent_by.get(category, ZERO) + amount
-            if self._entries is not None:
-                if state.entries is None:
-                    self._entries = None
-                else:
-                    self._entries.extend(state.entries)
-            self._held.update({o + offset: e for o, e in state.held.items()})
-            rules = {rule.id: rule for rule in self.pack.rules}
-            self._findings.extend(Finding.from_wire(w, rules, offset) for w in state.findings)
-            for key, ordinals in state.gaps.items():
-                self._gaps.setdefault(key, []).extend(o + offset for o in ordinals)
-            self._reversals.extend(r.moved(offset) for r in state.reversals)
-            for who, count in state.payments.items():
-                self._payments[who] = self._payments.get(who, 0) + count
-            for rule_id, groups in state.groups.items():
-                self._groups.setdefault(rule_id, GroupTable()).merge(groups, offset)
-            for rule_id, keys in state.keys.items():
-                self._keys.setdefault(rule_id, KeyTable()).merge(keys, offset)
+            self._state.merge(state, file, lambda wire, offset: Finding.from_wire(wire, self._rules, offset))
 
-    def _lookup_entries(self, ordinals: Sequence[int]) -> dict[int, Entry | EntryRecord]:
-        found = {o: self._held[o] for o in ordinals if o in self._held}
-        if self._entries is not None:
-            found.update({o: self._entries[o] for o in ordinals if o < len(self._entries)})
-        return found
+    # ------------------------------------------------------------------ settling and reporting
+    def _fetch(self, lookup: EntryLookup | None) -> EntryLookup:
+        """Entries by ordinal: those the checker keeps, then ``lookup`` for the others."""
+        state = self._state
 
-    def _outcome(self, lookup: EntryLookup | None) -> _Outcome:
         def fetch(ordinals: Sequence[int]) -> dict[int, Entry | EntryRecord]:
-            found = self._lookup_entries(ordinals)
+            found = {o: state.held[o] for o in ordinals if o in state.held}
+            if state.entries is not None:
+                found.update({o: state.entries[o] for o in ordinals if o < len(state.entries)})
             missing = [o for o in ordinals if o not in found]
             if missing and lookup is not None:
                 found.update(lookup(missing))
             return found
 
-        repeated = [(rule, key, ordinals) for rule in self.plan.duplicate_rules
-                    for key, ordinals in self._keys[rule.id].repeated()]
-        undone = self._reversed(repeated, fetch)
-        findings = [_net_of_refunds(f, undone[f.ordinals[0]], self.table)
-                    if len(f.ordinals) == 1 and f.ordinals[0] in undone and not undone[f.ordinals[0]].full else f
-                    for f in self._findings]
-        for rule, key, ordinals in repeated:
-            # a booking reversed in full is not a use of its invoice
-            kept = [o for o in ordinals if o not in undone or not undone[o].full]
-            if len(kept) > 1:
-                findings.append(self._duplicate_finding(rule, key, kept, self._held, self.table))
-        used: set[int] = set()
-        violations = to_violations(findings, self.table, fetch, self.sources)
-        if undone:
-            violations = [
-                _reversed_finding(v, [self.table.rows[o] for o in undone[f.ordinals[0]].rows])
-                if len(f.ordinals) == 1 and f.ordinals[0] in undone and undone[f.ordinals[0]].full else v
-                for f, v in zip(findings, violations, strict=True)
-            ]
-        violations = waive(violations, self.waivers, self.today, used)
-        claims, holders = row_claims(findings, violations, self.table)
-        owners = {o: findings[i].rule for o, i in holders.items()}
-        shares = [ZERO] * len(findings)
-        for ordinal, i in holders.items():
-            shares[i] += claims[ordinal]
-        violations = counted(violations, shares)
-        totals: list[Finding] = []
-        for rule in self.plan.aggregate_rules:
-            for key, group in self._groups[rule.id].groups.items():
-                recovered = sum((claims.get(o, ZERO) for o in group.ordinals), ZERO)
-                found = self._aggregate_finding(rule, key, group.total, group.ordinals, recovered, self.table)
-                if found is not None:
-                    totals.append(found)
-        total_violations = waive(to_violations(totals, self.table, None, self.sources), self.waivers, self.today, used)
-        pooled = [
-            (f.rule, f.pooled_claim, f.ordinals) for f, v in zip(totals, total_violations, strict=True)
-            if f.pooled_claim is not None and f.rule.severity == "error" and v.waiver is None
-        ]
-        total_violations = counted(total_violations, [
-            f.pooled_claim if f.pooled_claim is not None and f.rule.severity == "error" and v.waiver is None else ZERO
-            for f, v in zip(totals, total_violations, strict=True)
-        ])
-        flagged: dict[str, Decimal] = {}
-        for ordinal, amount in claims.items():
-            category = self.table.category(ordinal)
-            flagged[category] = flagged.get(category, ZERO) + amount
-        for _, amount, members in pooled:
-            if amount and members:
-                category = self.table.category(members[0])  # a group's entries share its category
-                flagged[category] = flagged.get(category, ZERO) + amount
-        return _Outcome(
-            violations=sorted(violations + total_violations, key=order),
-            clawback=sum(claims.values(), ZERO) + sum((p[1] for p in pooled), ZERO),
-            problems=waiver_problems(list(self.waivers), used, self.today, {r.id for r in self.pack.rules}),
-            clawback_lines=clawback_lines(claims, owners, pooled, self.table),
-            budget_lines=budget_lines(self.project.effective_budget, self.project.budget, self._spent_by, flagged,
-                                      self.pack.categories.names),
-        )
+        return fetch
 
-    def _reversed(
-        self, repeated: Sequence[tuple[Rule, str, list[int]]], fetch: Callable[[Sequence[int]], Mapping[int, Any]]
-    ) -> dict[int, Undoing]:
-        """Entries with a finding (or an invoice used twice) that later negative entries undid, in full or in part."""
-        if not self._reversals:
+    def _undone(self, repeated: Sequence[RepeatedKey], fetch: EntryLookup) -> dict[int, Undoing]:
+        """Entries with a finding (or a repeated key) that recorded negative entries undid, in full or in part."""
+        state = self._state
+        if not state.reversals:
             return {}
-        singles = [f for f in self._findings if len(f.ordinals) == 1]
+        singles = [f for f in state.findings if len(f.ordinals) == 1]
         candidates = {o: e for f in singles for o, e in f.entries.items()}
         wanted = {o for f in singles for o in f.ordinals} | {o for _, _, ordinals in repeated for o in ordinals}
         candidates.update(fetch([o for o in wanted if o not in candidates]))  # one lookup for all that is not held
         identity = self.context.parties.identity
-        refunded = {r.category for r in self._reversals}
+        refunded = {r.category for r in state.reversals}
         paid: dict[tuple[str, str], int] = {}  # (category, payee identity) -> positive entries
-        for (category, payee), count in self._payments.items():
+        for (category, payee), count in state.payments.items():
             if category in refunded:
                 who = (category, identity(payee))
                 paid[who] = paid.get(who, 0) + count
-        return pair_reversals(self._reversals, candidates, self.table, identity,
+        return pair_reversals(state.reversals, candidates, state.table, identity,
                               lambda category, payee: paid.get((category, payee), 0) == 1)
 
-    def _standard_gaps(self) -> list[StandardGap]:
-        rules = {rule.id: rule for rule in self.pack.rules}
-        table = self.table
-        out = []
-        for (rule_id, reason), ordinals in sorted(self._gaps.items()):
-            ordered = in_row_order(ordinals, table)
-            out.append(StandardGap(
-                rule_id=rule_id, title=rules[rule_id].title, reason=reason,
-                rows=[table.rows[o] for o in ordered],
-                files=[self.sources[table.files[o]] for o in ordered] if len(self.sources) > 1 else None,
-            ))
-        return out
+    def _settle(self, lookup: EntryLookup | None) -> Settlement:
+        """Every recorded finding, repeated key and group, settled; the caller holds the lock."""
+        state = self._state
+        fetch = self._fetch(lookup)
+        repeated = [(rule, key, ordinals) for rule in self.plan.duplicate_rules
+                    for key, ordinals in state.keys[rule.id].repeated()]
+        groups = [(rule, key, group.total, group.ordinals) for rule in self.plan.aggregate_rules
+                  for key, group in state.groups[rule.id].groups.items()]
+        return settle(
+            state.findings, repeated, groups, duplicates=self.duplicates, aggregates=self.aggregates,
+            table=state.table, held=state.held, fetch=fetch, sources=self.sources, waivers=self.waivers,
+            today=self.today, undone=self._undone(repeated, fetch),
+        )
 
     def findings(self, lookup: EntryLookup | None = None) -> list[Violation]:
         """All findings over the recorded entries, in a stable order.
@@ -540,7 +321,7 @@ class Checker:
         Warnings on a row in error are listed here on their own; the report folds them into the error.
         """
         with self._lock:
-            return self._outcome(lookup).violations
+            return self._settle(lookup).violations
 
     def report(
         self,
@@ -552,47 +333,15 @@ class Checker:
     ) -> Report:
         """The report over everything recorded; ``input`` describes the source (a file, or entries)."""
         with self._lock:
-            outcome = self._outcome(lookup)
-            violations = fold_warnings(outcome.violations, self._row_rules)
-            errors = list(input_errors)
-            if input is None:
-                rejected = len({e.row for e in errors})
-                input = InputSummary(
-                    rows_total=len(self.table) + rejected,
-                    rows_checked=len(self.table),
-                    rows_rejected=rejected,
-                    rows_skipped=0,
-                )
-            active = [v for v in violations if v.waiver is None and not v.reversed_by]
-            counts = {s: sum(1 for v in active if v.severity == s) for s in SEVERITY_RANK}
-            return Report(
-                input=input,
-                inputs=list(inputs),
-                project=ProjectRef(code=self.project.code, name=self.project.name, grantee=self.project.grantee),
-                pack=PackRef(
-                    name=self.pack.name,
-                    version=self.pack.version,
-                    rules=len(self.pack.active_rules),
-                    sha256=self.pack.sha256,
-                    layers=[
-                        PackLayerRef(name=layer.name, version=layer.version, path=layer.path, sha256=layer.sha256)
-                        for layer in self.pack.layers
-                    ],
-                ),
-                violations=violations,
-                input_errors=sorted(errors, key=lambda e: (e.file or "", e.row, e.column or "")),
-                rules_not_run=self.not_run,
-                standards_unchecked=self._standard_gaps(),
-                waiver_problems=outcome.problems,
-                budget=outcome.budget_lines,
-                clawback=outcome.clawback_lines,
-                summary=Summary(
-                    errors=counts["error"],
-                    warnings=counts["warning"],
-                    infos=counts["info"],
-                    waived=sum(1 for v in violations if v.waiver is not None),
-                    reversed=sum(1 for v in violations if v.reversed_by and v.waiver is None),
-                    clawback_total=outcome.clawback,
-                    spent_total=self._spent,
-                ),
+            state = self._state
+            settlement = self._settle(lookup)
+            clawback, budget = money_lines(settlement, state.table, self.project.effective_budget,
+                                           self.project.budget, state.spent_by, self.pack.categories.names)
+            return assemble(
+                pack=self.pack, project=self.project, input=input, inputs=inputs, input_errors=input_errors,
+                entries=len(state.table), violations=fold_warnings(settlement.violations, self._row_rules),
+                not_run=self.not_run,
+                gaps=standard_gaps(state.gaps, self.pack, state.table, self.sources),
+                problems=waiver_problems(list(self.waivers), settlement.used, self.today, set(self._rules)),
+                budget=budget, clawback=clawback, clawback_total=settlement.clawback, spent_total=state.spent,
             )

@@ -16,13 +16,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from ..models import BudgetLine, Citation, ClawbackLine, Entry, EntryRecord, Violation, as_entry
+from ..models import SEVERITIES, BudgetLine, Citation, ClawbackLine, Entry, EntryRecord, Violation, as_entry
 from ..rules.pack import Rule
-from ..values import format_money
+from ..values import ZERO, format_money
 from ..waivers import Waiver
-from .state import ZERO, EntryTable, Table
+from .state import EntryTable, Table
 
-SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
+#: report order of severities (models.SEVERITIES is their one list)
+SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
 
 EntryLookup = Callable[[Sequence[int]], Mapping[int, Entry | EntryRecord]]
 

@@ -4,17 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..ledger.headers import HEADER_ALIASES
+from ..fields import column_label
 from ..models import Project, RuleNotRun
+from ..rules.kind_spec import KIND_SPECS
 from ..rules.pack import Rule, RulePack
 from ..rules.symbols import OPTIONAL_PROJECT_ATTRIBUTES
-
-
-def column_label(column: str) -> str:
-    """``payee`` → ``收款人（payee）``: how a missing column is named to a finance officer."""
-    aliases = HEADER_ALIASES.get(column, (column,))
-    chinese = next((a for a in aliases if not a.isascii()), column)
-    return f"{chinese}（{column}）"
 
 
 class RulePlan:
@@ -30,10 +24,12 @@ class RulePlan:
                 self.not_run.append(RuleNotRun(rule_id=rule.id, title=rule.title, reason=reason))
             else:
                 runnable.append(rule)
-        self.entry_rules = tuple(r for r in runnable if r.kind == "entry")
-        self.aggregate_rules = tuple(r for r in runnable if r.kind == "aggregate")
-        self.duplicate_rules = tuple(r for r in runnable if r.kind == "duplicate")
-        self.standard_rules = tuple(r for r in runnable if r.kind == "standard")
+        #: kind -> its runnable rules, in pack order (the kinds are those of :mod:`.kinds`)
+        self.by_kind = {kind: tuple(r for r in runnable if r.kind == kind) for kind in KIND_SPECS}
+        self.entry_rules = self.by_kind["entry"]
+        self.aggregate_rules = self.by_kind["aggregate"]
+        self.duplicate_rules = self.by_kind["duplicate"]
+        self.standard_rules = self.by_kind["standard"]
         self._by_category: dict[str, tuple[Rule, ...]] = {}
         self._by_mentions: dict[tuple[str, frozenset[str], frozenset[str]], tuple[Rule, ...]] = {}
         self._standards_by_category: dict[str, tuple[Rule, ...]] = {}

@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ..models import Entry, EntryRecord
-from .state import ZERO, EntryTable
+from ..values import ZERO
+from .state import EntryTable
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 from array import array
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal
+from typing import Any
 
-ZERO = Decimal(0)
-_CENT = Decimal("0.01")
+from ..values import ZERO
+
 _LIMIT = 2**62
 
 
@@ -214,3 +216,104 @@ class KeyTable:
         for key, theirs in other.keys.items():
             for ordinal in [theirs] if isinstance(theirs, int) else theirs:
                 self.add(self._text(key), ordinal + offset)
+
+
+# ---------------------------------------------------------------------- a checker's whole state
+
+
+def _add(mine: Decimal, theirs: Decimal, offset: int, rules: Any) -> Decimal:
+    return mine + theirs
+
+
+def _add_each(mine: dict[Any, Any], theirs: dict[Any, Any], offset: int, rules: Any) -> dict[Any, Any]:
+    for key, value in theirs.items():
+        mine[key] = mine[key] + value if key in mine else value
+    return mine
+
+
+def _moved_keys(mine: dict[int, Any], theirs: dict[int, Any], offset: int, rules: Any) -> dict[int, Any]:
+    mine.update({o + offset: e for o, e in theirs.items()})
+    return mine
+
+
+def _moved_lists(mine: dict[Any, list[int]], theirs: dict[Any, list[int]], offset: int, rules: Any) -> dict[Any, Any]:
+    for key, ordinals in theirs.items():
+        mine.setdefault(key, []).extend(o + offset for o in ordinals)
+    return mine
+
+
+def _entries(mine: list[Any] | None, theirs: list[Any] | None, offset: int, rules: Any) -> list[Any] | None:
+    if mine is None or theirs is None:
+        return None  # one part kept only what its findings need: so does the whole
+    mine.extend(theirs)
+    return mine
+
+
+def _tables(factory: Callable[[], Any]) -> Callable[..., dict[str, Any]]:
+    def merge(mine: dict[str, Any], theirs: dict[str, Any], offset: int, rules: Any) -> dict[str, Any]:
+        for rule_id, table in theirs.items():
+            mine.setdefault(rule_id, factory()).merge(table, offset)
+        return mine
+    return merge
+
+
+def _findings(mine: list[Any], theirs: list[Any], offset: int, restore: Any) -> list[Any]:
+    mine.extend(restore(w, offset) for w in theirs)
+    return mine
+
+
+def _reversals(mine: list[Any], theirs: list[Any], offset: int, rules: Any) -> list[Any]:
+    mine.extend(r.moved(offset) for r in theirs)
+    return mine
+
+
+def _how(merge: Callable[..., Any], wire: Callable[[Any], Any] | None = None) -> dict[str, Any]:
+    return {"merge": merge, "wire": wire}
+
+
+@dataclass
+class CheckerState:
+    """Everything a checker records, in one place: each field says once how it merges and how it travels.
+
+    Ordinals are positions in ``table``; merging another state (another file,
+    or another process's part of one) appends its table and moves its ordinals
+    by the offset.  :meth:`portable` is the picklable form (findings carry rule
+    ids, not compiled rules), which :meth:`merge` takes.
+    """
+
+    table: EntryTable = field(default_factory=EntryTable)
+    #: findings of single entries (entry and standard rules), in the order recorded
+    findings: list[Any] = field(default_factory=list, metadata=_how(_findings, lambda fs: [f.to_wire() for f in fs]))
+    #: aggregate rule id -> its groups
+    groups: dict[str, GroupTable] = field(default_factory=dict, metadata=_how(_tables(lambda: GroupTable())))
+    #: duplicate rule id -> its keys
+    keys: dict[str, KeyTable] = field(default_factory=dict, metadata=_how(_tables(lambda: KeyTable())))
+    #: entries in duplicate groups, when not every entry is kept
+    held: dict[int, Any] = field(default_factory=dict, metadata=_how(_moved_keys))
+    #: every entry (``None``: only those findings need are kept; a report then fetches the others again)
+    entries: list[Any] | None = field(default_factory=list, metadata=_how(_entries))
+    spent: Decimal = field(default=ZERO, metadata=_how(_add))
+    #: net spending per category (canonical, or as written)
+    spent_by: dict[str, Decimal] = field(default_factory=dict, metadata=_how(_add_each))
+    #: (rule id, reason) -> ordinals a standards rule could not judge
+    gaps: dict[tuple[str, str], list[int]] = field(default_factory=dict, metadata=_how(_moved_lists))
+    #: negative entries, which may undo an earlier entry
+    reversals: list[Any] = field(default_factory=list, metadata=_how(_reversals))
+    #: (category, payee as written) -> how many positive entries
+    payments: dict[tuple[str, str], int] = field(default_factory=dict, metadata=_how(_add_each))
+
+    def portable(self) -> CheckerState:
+        """This state with every field in the form that pickles (the containers are shared, not copied)."""
+        return replace(self, **{f.name: f.metadata["wire"](getattr(self, f.name))
+                                for f in fields(self) if f.metadata.get("wire")})
+
+    def merge(self, other: CheckerState, file: int | None, restore: Callable[[Any, int], Any]) -> None:
+        """Append ``other`` (a portable state) as entries after these; ``file`` is the ledger file it came from.
+
+        ``restore(wire, offset)`` makes a finding of its portable form, its ordinals moved by ``offset``.
+        """
+        offset = self.table.extend(other.table, file)
+        for f in fields(self):
+            how = f.metadata.get("merge")
+            if how is not None:
+                setattr(self, f.name, how(getattr(self, f.name), getattr(other, f.name), offset, restore))

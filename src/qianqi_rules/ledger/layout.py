@@ -198,6 +198,15 @@ def find_header(
     return miss
 
 
+_ACCOUNT_HEADING = re.compile(r"^\s*(?:会计)?科目(?:名称)?\s*[:：]\s*(\S.*?)\s*$")
+
+
+def account_heading(text: str) -> str | None:
+    """The account a title line such as ``科目：660204 管理费用-差旅费`` names, or None."""
+    found = _ACCOUNT_HEADING.match(text) if text else None
+    return found.group(1) if found else None
+
+
 def _complete(first: int, last: int, cells: list[str], columns: dict[str, int], titles: list[tuple[int, list[str]]],
               above: list[tuple[int, list[str]]], lines: tuple[list[str], ...]) -> Header | None:
     """The header, if these columns name every required field — the category perhaps in a title line."""
@@ -205,8 +214,6 @@ def _complete(first: int, last: int, cells: list[str], columns: dict[str, int], 
     if not missing:
         return _header(first, last, cells, columns, above, lines, titles)
     if missing == ["category"]:
-        from .tabular import account_heading
-
         account = next((a for _, texts in reversed(titles) for t in texts if (a := account_heading(t))), None)
         if account is not None:
             virtual = list(cells) + ["科目"]

@@ -13,7 +13,7 @@ from rich.text import Text
 
 from ..authoring import SEVERITY_TEXT, Explanation, example_line, rule_listing, rule_status
 from ..errors import RuleFileError
-from ..rules.examples import ExampleOutcome
+from ..evaluate.examples import ExampleOutcome
 from ..rules.pack import RulePack
 from .json_report import escape_json_controls
 from .plain import plain, visible

@@ -5,10 +5,11 @@ evaluator (:mod:`qianqi_rules.evaluate`) owns *how* each kind of rule runs.
 """
 
 from .categories import CategoryTable
-from .pack import Rule, RulePack, bundled_pack_path, default_pack, load_pack
+from .loader import default_pack, load_pack, load_packs
+from .pack import Rule, RulePack, bundled_pack_path
 from .terms import TermFamily, TermScanner
 
 __all__ = [
     "CategoryTable", "Rule", "RulePack", "TermFamily", "TermScanner",
-    "bundled_pack_path", "default_pack", "load_pack",
+    "bundled_pack_path", "default_pack", "load_pack", "load_packs",
 ]

@@ -3,9 +3,9 @@
 A pack is made of one or more *layers*: a complete pack (the bundled one, or
 an office's own) and, on top of it, packs that ``extends`` it to add rules,
 change a rule's severity or disable it — without copying files.  Layering
-makes a new pack; nothing is ever changed in place.  Checking happens in
-:mod:`.loader`; the bundled pack is loaded once per process by
-:func:`default_pack`.
+makes a new pack; nothing is ever changed in place.  Loading and checking
+happen in :mod:`.loader` (which imports this module, never the other way);
+the bundled pack is loaded once per process by :func:`.loader.default_pack`.
 """
 
 from __future__ import annotations
@@ -52,6 +52,8 @@ class Rule:
     group_by: Expression | None = None
     limit: Expression | None = None
     key: Expression | None = None
+    #: an entry rule's named cases (``when_any``), in order; ``when`` is then their disjunction
+    cases: tuple[tuple[str, Expression], ...] = ()
     #: the Article 6 standard a ``standard`` rule applies
     standard: Standard | None = None
     #: a ``standard`` rule that estimates from the description what the ledger has no column for
@@ -213,38 +215,3 @@ class RulePack:
 def bundled_pack_path() -> Path:
     """The folder of the rule pack shipped inside the package."""
     return Path(str(importlib.resources.files("qianqi_rules.pack")))
-
-
-_DEFAULT_PACK: RulePack | None = None
-
-
-def default_pack() -> RulePack:
-    """The bundled pack, loaded once per process (it is immutable)."""
-    global _DEFAULT_PACK
-    if _DEFAULT_PACK is None:
-        _DEFAULT_PACK = load_pack(bundled_pack_path())
-    return _DEFAULT_PACK
-
-
-def load_pack(path: str | Path, base: RulePack | None = None) -> RulePack:
-    """Load and check one pack folder, on top of ``base`` when it ``extends`` another pack.
-
-    Raises :class:`~qianqi_rules.errors.RulePackError` listing every problem.
-    """
-    from .loader import load_pack_folder
-
-    return load_pack_folder(Path(path), base)
-
-
-def load_packs(paths: Sequence[str | Path]) -> RulePack:
-    """Layer pack folders in order.
-
-    The first folder is either a complete pack or one that ``extends`` the
-    bundled pack; every later folder must ``extends`` the packs below it.
-    """
-    from .loader import load_pack_folder
-
-    pack: RulePack | None = None
-    for path in paths:
-        pack = load_pack_folder(Path(path), pack, default_base=default_pack)
-    return pack if pack is not None else default_pack()

@@ -14,22 +14,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ..models import Severity
 from ..values import to_date
+from .kind_spec import KIND_SPECS
 
-RuleKind = Literal["entry", "aggregate", "duplicate", "standard"]
 ClawbackKind = Literal["none", "amount", "excess", "repeats"]
 
 #: the bundled pack uses QQ; an office pack uses its own prefix (e.g. HD1126) so ids never collide
 RULE_ID_PATTERN = r"^[A-Z]{2,6}\d{4}$"
 RULE_NAME_PATTERN = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
-
-#: which clawback measures make sense for which kind of rule
-CLAWBACKS_BY_KIND: dict[str, tuple[str, ...]] = {
-    "entry": ("none", "amount"),
-    "aggregate": ("none", "excess", "amount"),
-    "duplicate": ("none", "repeats", "amount"),
-    "standard": ("none", "excess"),
-}
 
 #: top-level keys of a pack file; ``shared`` holds lists reused elsewhere through YAML anchors
 FILE_KEYS = (
@@ -75,19 +68,21 @@ class PackMeta(_Strict):
 class OverrideSpec(_Strict):
     """What a layered pack may change about a rule of the packs below it."""
 
-    severity: Literal["error", "warning", "info"] | None = None
+    severity: Severity | None = None
     disabled: bool = False
     reason: str = ""
 
 
 class TermSpec(_Strict):
     description: str = ""
-    words: list[str] = Field(min_length=1)
+    #: the family's words; ``words_add`` instead adds words to a family of the packs below (an overlay)
+    words: list[str] | None = Field(default=None, min_length=1)
+    words_add: list[str] | None = Field(default=None, min_length=1)
     excepts: list[str] = Field(default_factory=list, alias="except")
     not_followed_by: list[str] = Field(default_factory=list)
     qualifier: bool = False
 
-    @field_validator("words", "excepts", "not_followed_by", mode="before")
+    @field_validator("words", "words_add", "excepts", "not_followed_by", mode="before")
     @classmethod
     def _flatten(cls, value: Any) -> Any:
         """``[*subjects, *places]`` in YAML is a list of lists: join them into one list."""
@@ -95,13 +90,21 @@ class TermSpec(_Strict):
             return [w for item in value for w in (item if isinstance(item, list) else [item])]
         return value
 
-    @field_validator("words", "excepts", "not_followed_by")
+    @field_validator("words", "words_add", "excepts", "not_followed_by")
     @classmethod
-    def _non_empty_words(cls, value: list[str]) -> list[str]:
-        for word in value:
+    def _non_empty_words(cls, value: list[str] | None) -> list[str] | None:
+        for word in value or ():
             if not isinstance(word, str) or not word.strip():
                 raise ValueError("词不能为空")
-        return [w.strip() for w in value]
+        return [w.strip() for w in value] if value is not None else None
+
+    @model_validator(mode="after")
+    def _words_or_words_add(self) -> TermSpec:
+        if self.words is None and self.words_add is None:
+            raise ValueError("词族要写 words（词表），或在叠加的规则包中写 words_add（给下层的同名词族加词）")
+        if self.words is not None and self.words_add is not None:
+            raise ValueError("words 与 words_add 只能写一个：words 重新定义整个词族，words_add 只加词")
+        return self
 
 
 #: a named condition's name: what conditions refer to it by
@@ -213,11 +216,14 @@ class RuleSpec(_Strict):
     name: str = Field(pattern=RULE_NAME_PATTERN)
     title: str = Field(min_length=1)
     citation: CitationSpec
-    severity: Literal["error", "warning", "info"]
-    kind: RuleKind = "entry"
+    severity: Severity
+    kind: str = "entry"
     categories: list[str] | None = None
     refunds: bool = False
     when: str | None = None
+    #: a long condition split into named cases (``{节日福利: …, 集体娱乐: …}``): the rule fires when any holds,
+    #: and the finding's evidence names the first case that did
+    when_any: dict[str, str] | None = Field(default=None, min_length=1)
     where: str | None = None
     group_by: str | None = None
     limit: str | None = None
@@ -235,43 +241,34 @@ class RuleSpec(_Strict):
     retired: bool = False
     effective: EffectiveSpec | None = None
 
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, value: str) -> str:
+        if value not in KIND_SPECS:
+            raise ValueError(f"kind 只能是 {'、'.join(KIND_SPECS)}")
+        return value
+
     @model_validator(mode="after")
     def _kind_fields(self) -> RuleSpec:
+        """What the kind requires and forbids is the kind's own (qianqi_rules.evaluate.kinds)."""
         kind = self.kind
-        if kind == "entry":
-            if not self.when:
-                raise ValueError("逐条规则（kind: entry）必须有 when 条件")
-            extra = [f for f in ("where", "group_by", "limit", "key") if getattr(self, f)]
-            if extra:
-                raise ValueError(f"逐条规则不使用 {', '.join(extra)}")
-        elif kind == "aggregate":
-            if not self.group_by:
-                raise ValueError("汇总规则（kind: aggregate）必须有 group_by")
-            if not self.when and not self.limit:
-                raise ValueError("汇总规则需要 limit（上限）或 when（分组条件）")
-            if self.key:
-                raise ValueError("汇总规则不使用 key（那是 duplicate 规则的字段）")
-        elif kind == "standard":
-            if not self.standard:
-                raise ValueError("标准规则（kind: standard）必须写 standard（用哪个开支标准）")
-            extra = [f for f in ("when", "group_by", "limit", "key") if getattr(self, f)]
-            if extra:
-                raise ValueError(f"标准规则不使用 {', '.join(extra)}（过滤条件写在 where）")
-        else:
-            if not self.key:
-                raise ValueError("重复规则（kind: duplicate）必须有 key")
-            extra = [f for f in ("when", "group_by", "limit") if getattr(self, f)]
-            if extra:
-                raise ValueError(f"重复规则不使用 {', '.join(extra)}（过滤条件写在 where）")
+        spec = KIND_SPECS[kind]
+        if self.when_any is not None:
+            if "when_any" not in spec.expressions:
+                raise ValueError(f"{kind} 规则不使用 when_any（分情况写的条件只用于逐条规则）")
+            if self.when:
+                raise ValueError("when 与 when_any 只能写一个：when_any 的各情况之间是“或”")
+            for name, text in self.when_any.items():
+                if not str(name).strip() or not isinstance(text, str) or not text.strip():
+                    raise ValueError("when_any 的每个情况要有名称和条件，如 when_any: {节日福利: '\"福利奖金\" in mentions'}")
+        spec.validate(self)
         if self.estimate and kind != "standard":
             raise ValueError("estimate 只用于标准规则（kind: standard）")
         if self.estimate and self.clawback != "none":
             raise ValueError("按摘要估算的标准规则（estimate: true）只提示核实，clawback 只能是 none")
-        if self.clawback not in CLAWBACKS_BY_KIND[kind]:
-            allowed = "、".join(CLAWBACKS_BY_KIND[kind])
+        if self.clawback not in spec.clawbacks:
+            allowed = "、".join(spec.clawbacks)
             raise ValueError(f"{kind} 规则的 clawback 只能是 {allowed}")
-        if self.clawback == "excess" and kind == "aggregate" and not self.limit:
-            raise ValueError("clawback: excess 需要 limit")
         if self.clawback != "none" and self.severity != "error":
             raise ValueError("只有 severity: error 的规则才能有追回金额（clawback）")
         return self

@@ -2,9 +2,8 @@
 
 A :class:`Standard` says what a fee may be — by title, class or city — and
 how to count days (half days, later days at a lower rate, correspondence
-consultations per occasion) or hours.  :func:`judge` applies one to one entry
-and says whether the entry is within it, above it (and by how much, in money
-paid before tax), or cannot be checked for lack of data.
+consultations per occasion) or hours.  Applying one to an entry is evaluation:
+:func:`qianqi_rules.evaluate.standards.judge`.
 """
 
 from __future__ import annotations
@@ -13,15 +12,12 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from decimal import Decimal
 
-from ..tax import after_tax, gross_for_net, withholding
-from ..values import format_money_cn, normalise_name
+from ..fields import FIELDS, of_kind
+from ..values import normalise_name
 from .places import load_gazetteer, resolve
 
-CENT = Decimal("0.01")
-ZERO = Decimal(0)
 
 #: which entry fields each basis needs, besides the standard's key column
 BASIS_FIELDS = {
@@ -29,10 +25,8 @@ BASIS_FIELDS = {
     "person_hour": ("persons", "hours"),
     "person_night": ("persons", "days"),
 }
-FIELD_LABELS = {
-    "persons": "人数", "days": "天数", "hours": "学时", "title": "职称", "conference_class": "会议类别",
-    "training_class": "培训类别", "city": "出差地点", "consult_mode": "咨询方式",
-}
+#: the Chinese names of the fields a standard reads (from the catalogue in :mod:`qianqi_rules.fields`)
+FIELD_LABELS = {name: FIELDS[name].label for name in of_kind("standard")}
 BASIS_TEXT = {"person_day": "每人每天", "person_hour": "每人每学时", "person_night": "每人每晚"}
 
 
@@ -102,121 +96,14 @@ class Standard:
         return (self.default if self.default is not None else fallback), key
 
 
-@dataclass(frozen=True)
-class Judgement:
-    """The outcome of applying a standard to an entry."""
-
-    over: bool = False
-    gap: str | None = None  # why the entry could not be checked
-    excess: Decimal = ZERO  # money paid (before tax) above the cap
-    values: dict[str, str] = field(default_factory=dict)  # for the message template
-    evidence: dict[str, Any] = field(default_factory=dict)
-
-
-def _money(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def _allowed_days(standard: Standard, days: Decimal) -> Decimal:
-    """How many days' worth of the rate ``days`` of work may be paid."""
-    if standard.half_day_share is None and standard.full_rate_days is None:
-        return days
-    full = int(days)
-    partial = days - full
-    full_rate = standard.full_rate_days if standard.full_rate_days is not None else full
-    later = standard.later_day_share if standard.later_day_share is not None else Decimal(1)
-    worth = Decimal(min(full, full_rate)) + Decimal(max(full - full_rate, 0)) * later
-    if partial:
-        share = standard.half_day_share if standard.half_day_share is not None else Decimal(1)
-        worth += share * (partial / Decimal("0.5")) if partial <= Decimal("0.5") else partial
-    return worth
-
-
-def judge(standard: Standard, entry: Any, fallback: Decimal | None = None) -> Judgement:
-    """Apply ``standard`` to an entry (an :class:`~qianqi_rules.models.Entry` or record).
-
-    ``fallback`` is the rate for a title/class/city the standard does not list, used only by
-    estimates (:mod:`.estimates`); the exact check never guesses one.
-    """
-    missing = [FIELD_LABELS[f] for f in standard.fields if getattr(entry, f) in (None, "")]
-    if missing:
-        return Judgement(gap=f"缺少{'、'.join(missing)}")
-    if not standard.in_force(entry.date):
-        return Judgement(gap=f"{entry.date} 没有有效的“{standard.title}”标准")
-    rate, key = standard.rate_for(getattr(entry, standard.key) if standard.key else None, fallback)
-    if rate is None:
-        return Judgement(gap=f"“{standard.title}”标准中没有 {FIELD_LABELS.get(standard.key or '', '')}“{key}”")
-    persons = Decimal(entry.persons)
-    gross = entry.amount / persons  # paid to (or spent on) each person
-    compared = after_tax(gross) if standard.after_tax else gross
-    mode = normalise_name(getattr(entry, "consult_mode", None) or "")
-    if standard.basis == "person_hour":
-        hours = entry.hours
-        if standard.max_hours_per_half_day and entry.days:
-            hours = min(hours, Decimal(standard.max_hours_per_half_day * 2) * entry.days)
-        units, per = hours, entry.hours
-        allowed = rate * hours
-    elif mode in standard.mode_shares:
-        # consulting by correspondence is paid per occasion; the days column counts the occasions
-        occasions = entry.days if entry.days else Decimal(1)
-        units, per = occasions, occasions
-        allowed = rate * standard.mode_shares[mode] * occasions
-    elif standard.basis == "person_day":
-        units, per = _allowed_days(standard, entry.days), entry.days
-        allowed = rate * units
-    else:  # person_night
-        units, per = entry.days, entry.days
-        allowed = rate * units
-    allowed = _money(allowed)
-    figure = _money(compared / per)
-    note = "按劳务报酬预扣个人所得税换算为税后金额比较" if standard.after_tax else "含税支付额直接比较"
-    values = {
-        "standard": standard.title,
-        "source": standard.source,
-        "unit": standard.unit,
-        "figure": format_money_cn(figure),
-        "per_person": format_money_cn(_money(compared)),
-        "cap": format_money_cn(rate),
-        "allowed": format_money_cn(allowed),
-        "persons": str(entry.persons),
-        "days": str(entry.days or ""),
-        "hours": str(entry.hours or ""),
-        "key": key,
-        "tax_note": note,
-    }
-    evidence: dict[str, Any] = {
-        "standard": standard.id,
-        "source": standard.source,
-        "unit": standard.unit,
-        "rate": str(_money(rate)),
-        "per_person_paid": str(_money(gross)),
-        "per_person_compared": str(_money(compared)),
-        "per_person_allowed": str(allowed),
-        "figure": str(figure),
-        "basis": BASIS_TEXT[standard.basis],
-    }
-    if standard.key:
-        evidence[standard.key] = key
-    if standard.after_tax:
-        evidence["per_person_tax"] = str(withholding(gross))
-    if compared <= allowed:
-        return Judgement(values=values, evidence=evidence)
-    allowed_gross = gross_for_net(allowed) if standard.after_tax else allowed
-    excess = _money((gross - allowed_gross) * persons)
-    values["excess"] = format_money_cn(excess)
-    evidence["excess"] = str(excess)
-    return Judgement(over=True, excess=excess, values=values, evidence=evidence)
-
-
-
 def place_key(standard: Standard, written: str, *, in_text: bool = False) -> str | None:
     """The rates key of a place the standard's aliases do not name as written (``in_text``: in a description)."""
     cache = standard.place_keys
     marked = ("\0" if in_text else "") + written
     if marked not in cache:
-        from .pack import bundled_pack_path  # the national table ships with the bundled pack
+        import importlib.resources  # the national table ships with the bundled pack (qianqi_rules.pack)
 
-        gazetteer = load_gazetteer(str(bundled_pack_path() / "places" / "divisions.csv"))
+        gazetteer = load_gazetteer(str(importlib.resources.files("qianqi_rules.pack") / "places" / "divisions.csv"))
         if len(cache) > 10_000:
             cache.clear()
         cache[marked] = resolve(written, standard.aliases, standard.rates.__contains__, gazetteer, in_text=in_text)

@@ -2,7 +2,7 @@
 
 Only ``{name}`` and ``{project.name}`` placeholders exist — no format specs,
 no attribute chains, nothing that reaches Python objects — and every name is
-checked against the fields its rule kind provides when the pack loads.
+checked against the fields its rule kind provides (``KindSpec.template_fields``) when the pack loads.
 """
 
 from __future__ import annotations
@@ -10,26 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from .kind_spec import KIND_SPECS
+
 _TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
-
-PROJECT_FIELDS = {"project.code", "project.name", "project.grantee", "project.start", "project.end"}
-
-TEMPLATE_FIELDS: dict[str, frozenset[str]] = {
-    "entry": frozenset(
-        {
-            "row", "entry_id", "date", "category", "category_raw", "description", "payee",
-            "amount", "invoice_no", "project_code", "voucher_no", "matched",
-        }
-        | PROJECT_FIELDS
-    ),
-    "aggregate": frozenset({"key", "total", "limit", "excess", "count", "rows"} | PROJECT_FIELDS),
-    "duplicate": frozenset({"key", "total", "repeats", "count", "rows", "first_row"} | PROJECT_FIELDS),
-}
-TEMPLATE_FIELDS["standard"] = TEMPLATE_FIELDS["entry"] | {
-    "standard", "source", "unit", "figure", "cap", "allowed", "excess", "persons", "days", "hours", "key", "tax_note",
-    "stated", "per_person",
-}
-
 
 class TemplateError(Exception):
     def __init__(self, message: str, offset: int, hint: str | None = None) -> None:
@@ -41,7 +24,7 @@ class TemplateError(Exception):
 
 def check_template(template: str, kind: str) -> None:
     """Raise :class:`TemplateError` for an unknown placeholder or a stray brace."""
-    allowed = TEMPLATE_FIELDS[kind]
+    allowed = KIND_SPECS[kind].template_fields
     for m in _TOKEN.finditer(template):
         token = m.group(0)
         if token in ("{{", "}}"):

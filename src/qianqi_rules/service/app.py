@@ -19,10 +19,8 @@ from ..errors import QianqiError
 from . import db
 from .claims import Ledgers
 from .errors import ServiceError, error_body, status_of
+from .tokens import TOKEN_COOKIE, TOKEN_ENV
 from .uploads import BodyLimit, too_large
-
-TOKEN_ENV = "QIANQI_TOKEN"
-TOKEN_COOKIE = "qianqi_token"
 
 
 @dataclass(frozen=True)

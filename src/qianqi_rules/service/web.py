@@ -192,7 +192,7 @@ def store_check(app: FastAPI, ledger: bytes, ledger_name: str, project_name: str
 
 
 def _remember_token(request: Request, response: Response) -> None:
-    from .app import TOKEN_COOKIE
+    from .tokens import TOKEN_COOKIE
 
     token = request.app.state.settings.token
     if token and request.query_params.get("token") == token:

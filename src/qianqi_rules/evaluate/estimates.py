@@ -29,7 +29,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..values import normalise_name
-from .standards import FIELD_LABELS, Standard, place_key
+from ..rules.standards import FIELD_LABELS, Standard, place_key
 
 _DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _NUMBER = r"(\d{1,4}(?:\.\d{1,2})?|[一二两三四五六七八九十]{1,3})"

@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..evaluate import Checker
 from ..models import Violation
-from .pack import Rule, RulePack
+from ..rules.pack import Rule, RulePack
+from .checker import Checker
 
 
 @dataclass(frozen=True)

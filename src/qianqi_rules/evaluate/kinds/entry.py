@@ -1,0 +1,133 @@
+"""``kind: entry`` — a condition on one entry: it fires on every entry whose ``when`` holds.
+
+The commonest kind: a banned kind of spending (entertainment, bonuses), a
+payee who may not be paid (the grantee's own staff).  Refunds are judged only
+by rules with ``refunds: true``; an entry dated outside a rule's ``effective``
+period is not judged by it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from rule_engine import errors as re_errors
+
+from ...fields import of_kind
+from ...models import Entry, EntryRecord
+from ...rules.kind_spec import PROJECT_FIELDS, KindSpec
+from ...rules.pack import RulePack
+from ...rules.symbols import DERIVED_FROM
+from ...rules.templates import render
+from ..context import EntryContext
+from ..findings import Finding, display
+from ..plan import RulePlan
+from .common import run
+
+
+def _validate(spec: Any) -> None:
+    if not spec.when and not spec.when_any:
+        raise ValueError("逐条规则（kind: entry）必须有 when 条件（或分情况写的 when_any）")
+    extra = [f for f in ("where", "group_by", "limit", "key") if getattr(spec, f)]
+    if extra:
+        raise ValueError(f"逐条规则不使用 {', '.join(extra)}")
+
+
+#: message fields of a rule about one entry (the standard kind adds its own)
+ENTRY_TEMPLATE_FIELDS = frozenset(
+    {"row", "category_raw", "matched", "case", *of_kind("required", "id", "text")}
+) | PROJECT_FIELDS
+
+SPEC = KindSpec(
+    name="entry",
+    doc="逐条规则：对每一条记录判断 when 条件，条件成立即报告该行。",
+    expressions=frozenset({"when", "when_any"}),
+    group_expressions=frozenset(),
+    clawbacks=("none", "amount"),
+    template_fields=ENTRY_TEMPLATE_FIELDS,
+    example="""\
+- id: KD0001
+  name: example-entry
+  title: 示例：购买礼品
+  citation: {article: 11, item: 1}
+  severity: error
+  categories: [其他费用]
+  when: description =~ ".*礼品.*"
+  message: “{description}”是礼品支出（{amount} 元）
+  clawback: amount
+  rationale: 第十一条：不得用于与项目无关的支出。
+  examples:
+    violating: [{description: 购买礼品}]
+    compliant: [{description: 样品快递费}]
+""",
+    validate=_validate,
+)
+
+#: symbols that are sets of word families or the project: not shown as evidence values
+_FAMILY_SYMBOLS = ("project", "mentions", "payee_mentions", "category_groups")
+
+
+def _named_words(hits: Mapping[str, list[str]], terms: Mapping[str, Any]) -> str:
+    """The words a message names: those of non-qualifier families, without one inside another (电脑 in 笔记本电脑)."""
+    words = list(dict.fromkeys(w for t, ws in hits.items() if not terms[t].qualifier for w in ws))
+    return "、".join(w for w in words if not any(w != other and w in other for other in words))
+
+
+class EntryKind:
+    """The entry rules that fire on one entry."""
+
+    spec = SPEC
+
+    def __init__(self, pack: RulePack, plan: RulePlan, context: EntryContext) -> None:
+        self.pack = pack
+        self.plan = plan
+        self.context = context
+        self.definition_names = frozenset(d.name for d in pack.definitions)  # derived: not shown as evidence
+
+    def on_entry(
+        self, entry: Entry | EntryRecord, ordinal: int, ctx: dict[str, Any], matched: Mapping[str, tuple[str, ...]],
+    ) -> list[Finding]:
+        findings = []
+        positive = ctx["amount"] > 0
+        day = ctx["date"]
+        for rule in self.plan.entry_rules_for(ctx["category"], ctx["mentions"], ctx["payee_mentions"]):
+            if not (positive or rule.refunds) or (rule.dated and not rule.in_force(day)):
+                continue
+            assert rule.when is not None
+            try:
+                hit = rule.when.evaluate(ctx)
+            except (re_errors.EngineError, ArithmeticError, TypeError, ValueError):
+                hit = run(rule, rule.when, ctx, entry)  # raises the explained error
+            if not hit:
+                continue
+            shown = {DERIVED_FROM.get(s, s) for s in rule.when.symbols} | rule.when.symbols
+            evidence: dict[str, Any] = {
+                s: display(ctx[s]) for s in sorted(shown)
+                if s not in _FAMILY_SYMBOLS and s not in self.definition_names
+            }
+            case = ""
+            if rule.cases:  # the first named case that holds: the officer's own name for why it fired
+                case = next((name for name, expression in rule.cases if expression.evaluate(ctx)), "")
+                evidence["case"] = case
+            hits = {t: list(matched[t]) for t in sorted(rule.entry_terms) if t in matched}
+            if hits:
+                evidence["matched"] = hits
+            if "payee_mentions" in rule.when.symbols:
+                in_payee = self.context.scan(entry.payee or "")[0]
+                evidence["payee_matched"] = {t: list(in_payee[t]) for t in sorted(rule.entry_terms) if t in in_payee}
+            words = _named_words(hits, self.pack.terms)
+            values = self.context.message_values(entry, ctx, words)
+            if rule.cases:
+                values["case"] = case
+            findings.append(
+                Finding(
+                    rule=rule,
+                    ordinals=(ordinal,),
+                    message=render(rule.message, values),
+                    amount=entry.amount,
+                    claims={ordinal: entry.amount} if rule.clawback == "amount" else {},
+                    evidence=evidence,
+                    entries={ordinal: entry},
+                )
+            )
+        return findings

@@ -23,13 +23,13 @@ import dateutil.tz
 import rule_engine
 from rule_engine import DataType
 from rule_engine import errors as re_errors
-from rule_engine.ast import ExpressionBase
-from rule_engine.ast.binary.comparison import FuzzyComparisonExpression, LogicExpression
+from rule_engine.ast.binary.comparison import FuzzyComparisonExpression
 from rule_engine.ast.expression.access import ContainsExpression, GetAttributeExpression
 from rule_engine.ast.expression.resolution import SymbolExpression
 from rule_engine.ast.literal import StringExpression
 from rule_engine.parser import Parser, _DeferredAstNode
 
+from .ast_walk import depth, required_terms, walk
 from .compiler import compile_closure
 from .regex_safety import PatternError, compile_pattern
 from .symbols import SYMBOL_HELP
@@ -201,52 +201,6 @@ def _pattern_offset(text: str, pattern: str, within: int | None = None) -> int |
     return found if found >= 0 else None
 
 
-def _depth(node: Any) -> int:
-    """How deeply ``node``'s operators nest (without recursion: the tree may be deep)."""
-    deepest, stack = 0, [(node, 1)]
-    while stack:
-        current, level = stack.pop()
-        deepest = max(deepest, level)
-        stack.extend((child, level + 1) for child in _children(current))
-    return deepest
-
-
-def _attributes(node: Any) -> Iterator[tuple[str, Any]]:
-    """A node's fields, whether it keeps them in ``__slots__`` or in ``__dict__``."""
-    seen: set[str] = set()
-    for klass in type(node).__mro__:
-        for slot in getattr(klass, "__slots__", ()):
-            if slot not in seen and hasattr(node, slot):
-                seen.add(slot)
-                yield slot, getattr(node, slot)
-    for name, value in getattr(node, "__dict__", {}).items():
-        if name not in seen:
-            yield name, value
-
-
-def _children(node: Any) -> Iterator[Any]:
-    for name, value in _attributes(node):
-        if name == "context":
-            continue
-        if isinstance(value, ExpressionBase):
-            yield value
-        elif isinstance(value, (tuple, list)):
-            for item in value:
-                if isinstance(item, ExpressionBase):
-                    yield item
-                elif isinstance(item, (tuple, list)):
-                    yield from (i for i in item if isinstance(i, ExpressionBase))
-
-
-def walk(node: Any) -> Iterator[Any]:
-    """Every AST node below ``node`` (inclusive), depth first."""
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(_children(current))
-
-
 def _find_word(text: str, word: str) -> int | None:
     m = re.search(rf"(?<![\w$]){re.escape(word)}(?!\w)", text)
     return m.start() if m else None
@@ -335,7 +289,7 @@ def compile_expression(
     except re_errors.EngineError as exc:
         raise ExpressionError("expression-invalid", f"{what}无效: {exc.message}", 0) from None
 
-    if _depth(rule.statement.expression) > MAX_EXPRESSION_DEPTH:
+    if depth(rule.statement.expression) > MAX_EXPRESSION_DEPTH:
         raise too_deep
     result = rule.statement.expression.result_type
     if expect is not None and not DataType.is_compatible(result, expect):
@@ -408,25 +362,3 @@ def compile_expression(
         triggers=required_terms(rule.statement.expression),
         payee_triggers=required_terms(rule.statement.expression, "payee_mentions"),
     )
-
-
-def required_terms(node: Any, symbol: str = "mentions") -> frozenset[str] | None:
-    """Families one of which must be in ``symbol`` (``mentions``) for ``node`` to be true, or None if none must.
-
-    ``"A" in mentions`` needs A; ``x and y`` needs what either side needs; ``x or y``
-    needs A-or-B only when both sides need something; ``not x`` needs nothing.
-    """
-    if isinstance(node, ContainsExpression):
-        container, member = node.container, node.member
-        if (isinstance(container, SymbolExpression) and container.name == symbol
-                and isinstance(member, StringExpression)):
-            return frozenset([member.value])
-        return None
-    if isinstance(node, LogicExpression):
-        left, right = required_terms(node.left, symbol), required_terms(node.right, symbol)
-        if node.type == "and":
-            candidates = [t for t in (left, right) if t is not None]
-            return min(candidates, key=len) if candidates else None
-        if node.type == "or" and left is not None and right is not None:
-            return left | right
-    return None

@@ -12,8 +12,6 @@ footers, and in a two-sided journal the counter-entry lines (银行存款 …).
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -23,73 +21,22 @@ from ..models import InputError
 from ..values import ZERO, parse_amount
 from .headers import DATE_PARTS, LAYOUT_FIELDS
 from .layout import Header, HeaderMiss, LedgerLayout, account_heading
+from .lines import (
+    FOOTER_MARKERS,
+    PAGE_NUMBER,
+    SKIP_REASONS,
+    SUBTOTAL_MARKERS,
+    TEXT_ONLY,
+    cell_texts,
+    aux_project_code,
+    cells_text,
+    is_blank,
+    never_spending,
+)
 from .rows import RawRow, SkippedRow
-
-#: text that, found anywhere in a line without a category, makes it a subtotal or balance line
-SUBTOTAL_MARKERS = (
-    "期初余额", "期末余额", "本月合计", "本期合计", "本年累计", "合计", "小计", "累计", "总计", "承前页", "过次页",
-)
-#: the same lines when they do carry a category (金蝶 明细分类账): the description must *be* such a label
-_NEVER_SPENDING = re.compile(
-    r"(?:\d{4}年)?(?:\d{1,2}月(?:份)?)?(?:"
-    r"(?P<subtotal>(?:本月|本期|本季度?|本年|当前|本页|全年|上年|以前年度)?(?:合计|累计|小计|总计|发生额合计)"
-    r"|(?:期初|期末|年初|年末|月初|月末|上年|上期)(?:余额|结余)|承前页|过次页|承上页|过下页|转下页|接上页)"
-    r"|(?P<carry>(?:期末|月末|年末|年终|季末)?结转.*|.*(?:结转|转入)(?:本年利润|损益|下年|下期|以后年度)))"
-)
-FOOTER_MARKERS = (
-    "制单人", "制单", "制表人", "审核人", "记账人", "出纳", "打印时间", "打印日期", "财务负责人",
-)
-#: the characters a never-spending label can begin with (a cheap test before the pattern)
-_LABEL_STARTS = frozenset("0123456789０１２３４５６７８９本当全上以合累小总期年月季承过接转结[【(（<《*＊ \u3000")
-_LABEL_STRIP = re.compile(r"[\s\u3000\[\]【】()（）<>《》*＊:：\-—]+")
-#: a project code in a 核算项目 cell: letters and digits, with at least one of each, six or more long
-_AUX_CODE = re.compile(r"(?<![A-Za-z0-9])(?=[A-Za-z0-9\-_]*[A-Za-z])(?=[A-Za-z0-9\-_]*\d)[A-Za-z0-9][A-Za-z0-9\-_]{5,}")
-
-#: reason code -> the reason written in the row accounting
-SKIP_REASONS = {
-    "title": "表头之前的标题行",
-    "title_repeat": "分页处重复的标题行",
-    "page": "页码行",
-    "blank": "空行",
-    "subtotal": "合计/余额行",
-    "carry_forward": "结转行",
-    "counter_entry": "对方科目行",
-    "header_repeat": "重复的表头行",
-    "footer": "表尾说明行",
-}
-
-#: skipped lines whose cells are words, never money
-_TEXT_ONLY = frozenset({"header_repeat", "footer", "page", "title_repeat"})
-_PAGE = re.compile(r"第\s*\d+\s*页(?:\s*[/／,，]?\s*共\s*\d+\s*页)?|共\s*\d+\s*页|-\s*\d+\s*-"
-                   r"|page\s*\d+(?:\s*(?:of|/)\s*\d+)?", re.IGNORECASE)
-def cells_text(cells: list[str]) -> str:
-    return " ".join(_texts(cells))[:60]
-
 
 Row = RawRow | SkippedRow | InputError
 Records = Iterator[tuple[int, list[str]]]
-
-
-def is_blank(cells: list[str]) -> bool:
-    return all(not c.strip() for c in cells)
-
-
-def never_spending(text: str) -> str | None:
-    """``subtotal`` or ``carry_forward`` when a description is such a label (本月合计, 期末结转 …)."""
-    head = text.lstrip()[:1]
-    if not head or (head not in _LABEL_STARTS and "结转" not in text and "转入" not in text):
-        return None  # most descriptions: decided by their first character
-    label = _LABEL_STRIP.sub("", unicodedata.normalize("NFKC", text))
-    found = _NEVER_SPENDING.fullmatch(label)
-    if found is None:
-        return None
-    return "carry_forward" if found.group("carry") else "subtotal"
-
-
-def aux_project_code(text: str) -> str:
-    """The project code a 核算项目 / 辅助核算 cell holds, or "" when it holds none (a department, a person)."""
-    found = _AUX_CODE.search(unicodedata.normalize("NFKC", text))
-    return found.group(0) if found else ""
 
 
 class TabularLedger:
@@ -162,12 +109,12 @@ class TabularLedger:
         self._amount_index = raw["amount"]
         self._plain_voucher = False
         #: the header rows as written, to recognise the header printed again on a new page
-        self._header_lines = {_texts(cells) for cells in found.lines}
-        self._title_lines = {t for cells in found.above if (t := _texts(cells))}
-        self._header_first = {t[0] for cells in found.lines if (t := _texts(cells))}
+        self._header_lines = {cell_texts(cells) for cells in found.lines}
+        self._title_lines = {t for cells in found.above if (t := cell_texts(cells))}
+        self._header_first = {t[0] for cells in found.lines if (t := cell_texts(cells))}
 
     def _repeats_header(self, cells: list[str]) -> bool:
-        return _texts(self._written(cells)) in self._header_lines
+        return cell_texts(self._written(cells)) in self._header_lines
 
     def _written(self, cells: list[str]) -> list[str]:
         """The cells as the file has them: without the virtual category of a single-account ledger."""
@@ -176,7 +123,7 @@ class TabularLedger:
     def _furniture(self, cells: list[str]) -> tuple[str] | None:
         """The kind of a page's furniture — a footer, a page number, the title or header printed again on a
         new page — for a line with no money; None for anything else."""
-        texts = _texts(self._written(cells))
+        texts = cell_texts(self._written(cells))
         if not texts:
             return None
         if texts in self._header_lines:  # its 借方 / 贷方 are words, not money
@@ -185,7 +132,7 @@ class TabularLedger:
             return None
         if any(texts[0].startswith(m) for m in FOOTER_MARKERS):
             return ("footer",)
-        if any(_PAGE.fullmatch(t) for t in texts):
+        if any(PAGE_NUMBER.fullmatch(t) for t in texts):
             return ("page",)
         if texts in self._title_lines:
             return ("title_repeat",)
@@ -370,7 +317,7 @@ class TabularLedger:
 
     def _skip(self, row: int, kind: str, cells: list[str], detail: str) -> SkippedRow:
         reason = f"{SKIP_REASONS[kind]}（{detail}）" if detail else SKIP_REASONS[kind]
-        if kind in _TEXT_ONLY:  # a header printed again, or a footer: its cells are words, not money
+        if kind in TEXT_ONLY:  # a header printed again, or a footer: its cells are words, not money
             return SkippedRow(row, reason, kind)
         return SkippedRow(row, reason, kind, *self._money(cells))
 
@@ -455,7 +402,3 @@ class _Pending:
     account: str
     cash: bool
     entry: Row  # what the line is if the voucher does not balance
-
-
-def _texts(cells: list[str]) -> tuple[str, ...]:
-    return tuple(c.strip() for c in cells if c.strip())

@@ -19,7 +19,7 @@ from ...rules.templates import render
 from ...values import ZERO, format_money, format_money_cn
 from ..findings import Finding
 from ..state import Table
-from .common import in_scope, row_list, run
+from .common import applies, row_list, run
 
 
 def _validate(spec: Any) -> None:
@@ -75,13 +75,8 @@ class AggregateKind:
     def memberships(self, entry: Entry | EntryRecord, ctx: Mapping[str, Any]) -> list[tuple[Rule, str]]:
         """(rule, group key) for every aggregate rule this entry counts towards."""
         groups = []
-        category = ctx["category"]
-        for rule in self.rules:  # `applies`, inlined: this runs for every entry
-            if rule.categories is not None and category not in rule.categories:
-                continue
-            if not in_scope(rule, ctx, True):  # totals are net: refunds count
-                continue
-            if rule.where is not None and not run(rule, rule.where, ctx, entry):
+        for rule in self.rules:
+            if not applies(rule, ctx, entry, True):  # totals are net: refunds count
                 continue
             assert rule.group_by is not None
             groups.append((rule, str(run(rule, rule.group_by, ctx, entry))))

@@ -17,7 +17,7 @@ from ...rules.templates import render
 from ...values import ZERO, format_money_cn
 from ..findings import Finding
 from ..state import Table
-from .common import in_scope, row_list, run
+from .common import applies, row_list, run
 
 
 def _validate(spec: Any) -> None:
@@ -66,13 +66,8 @@ class DuplicateKind:
     def memberships(self, entry: Entry | EntryRecord, ctx: Mapping[str, Any]) -> list[tuple[Rule, str]]:
         """(rule, key) for every duplicate rule this entry has a non-empty key for."""
         keys = []
-        category = ctx["category"]
-        for rule in self.rules:  # `applies`, inlined: this runs for every entry
-            if rule.categories is not None and category not in rule.categories:
-                continue
-            if not in_scope(rule, ctx, rule.refunds):
-                continue
-            if rule.where is not None and not run(rule, rule.where, ctx, entry):
+        for rule in self.rules:
+            if not applies(rule, ctx, entry, rule.refunds):
                 continue
             assert rule.key is not None
             key = str(run(rule, rule.key, ctx, entry))

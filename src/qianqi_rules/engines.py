@@ -41,6 +41,11 @@ class Engine(Protocol):
     def map(self, fn: Callable[..., T], items: Sequence[Any], *extra: Any, star: bool = False,
             progress: Progress | None = None) -> list[T]: ...
 
+    def keep(self, fn: Callable[..., T], items: Sequence[Any], *extra: Any,
+             progress: Progress | None = None) -> list[Any]:
+        """Like :meth:`map`, but the results stay where they were made: handles for later tasks' arguments."""
+        ...
+
 
 def _call(fn: Callable[..., T], item: Any, extra: tuple[Any, ...], star: bool) -> T:
     return fn(*item, *extra) if star else fn(item, *extra)
@@ -56,7 +61,15 @@ class _Task:
         return _call(self.fn, item, self.extra, self.star)
 
 
-class SerialEngine:
+class _Here:
+    """Results are values here: keeping one is having it."""
+
+    def keep(self, fn: Callable[..., T], items: Sequence[Any], *extra: Any,
+             progress: Progress | None = None) -> list[Any]:
+        return self.map(fn, items, *extra, progress=progress)  # type: ignore[attr-defined]
+
+
+class SerialEngine(_Here):
     """Everything in this process: the embedded default for one job."""
 
     workers = 1
@@ -71,7 +84,7 @@ class SerialEngine:
         return out
 
 
-class ProcessEngine:
+class ProcessEngine(_Here):
     """Local worker processes (``--jobs N``)."""
 
     def __init__(self, pool: Any, workers: int) -> None:
@@ -101,14 +114,22 @@ class DaskEngine:
             progress: Progress | None = None) -> list[T]:
         if not items:
             return []
+        return list(self._client.gather(self._submit(fn, items, extra, star, progress)))
+
+    def keep(self, fn: Callable[..., T], items: Sequence[Any], *extra: Any,
+             progress: Progress | None = None) -> list[Any]:
+        return self._submit(fn, items, extra, False, progress) if items else []
+
+    def _submit(self, fn: Callable[..., Any], items: Sequence[Any], extra: tuple[Any, ...], star: bool,
+                progress: Progress | None) -> list[Any]:
+        """Futures of the tasks; futures inside ``items`` are resolved on the workers (data moves between them)."""
         from distributed import as_completed
 
-        task = _Task(fn, extra, star)
-        futures = self._client.map(task, list(items), pure=False)
+        futures = self._client.map(_Task(fn, extra, star), list(items), pure=False)
         if progress is not None:
             for done, _ in enumerate(as_completed(futures), start=1):
                 progress(done, len(items))
-        return list(self._client.gather(futures))
+        return futures
 
 
 @contextlib.contextmanager
@@ -141,7 +162,7 @@ def engine(name: str = "local", *, jobs: int = 1, scheduler: str | None = None) 
             client.close()
         return
     with LocalCluster(n_workers=max(jobs, 1), threads_per_worker=1, processes=True, dashboard_address=None,
-                      silence_logs=40) as cluster, Client(cluster) as client:
+                      silence_logs=50) as cluster, Client(cluster) as client:  # 50: not even shutdown races
         yield DaskEngine(client)
 
 

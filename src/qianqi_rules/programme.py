@@ -188,6 +188,21 @@ def _split_task(path: str, setup: _Setup) -> _FilePart:
     return _split(read_ledger(path, setup.sheet, ledger_layout(pack)), projects, pack)
 
 
+@dataclass(frozen=True)
+class _Outline:
+    """What the programme needs to see of a file part where it is assembled: the rest stays with the part."""
+
+    account: LedgerAccount
+    codes: frozenset[str]
+    unmatched: list[Unmatched]
+    claims: list[Claim]
+
+
+def _outline(fp: _FilePart) -> _Outline:
+    return _Outline(fp.account, frozenset(fp.parts), fp.unmatched,
+                    [c for code in sorted(fp.parts) for c in fp.parts[code].claims])
+
+
 def _report_task(code: str, contributing: list[_FilePart], setup: _Setup) -> Report:
     pack, projects = setup.load()
     return _project_report(code, contributing, projects[code][1], pack, setup)
@@ -252,16 +267,18 @@ def check_programme(
         local = isinstance(run, SerialEngine)
         if local:  # the objects already loaded, not rebuilt from their paths
             worker_cache(("programme", setup.rule_paths, setup.projects_dir), lambda: (pack, projects))
-        file_parts = run.map(_split_task, names, setup, progress=progress)
-        codes = [code for code in sorted(projects) if any(code in fp.parts for fp in file_parts)]
-        shuffled = [[fp for fp in file_parts if code in fp.parts] for code in codes]  # each project's parts
+        # the file parts stay where they were made (on a cluster, its workers); only their outlines come here
+        handles = run.keep(_split_task, names, setup, progress=progress)
+        outlines = run.map(_outline, handles)
+        codes = [code for code in sorted(projects) if any(code in o.codes for o in outlines)]
+        shuffled = [[h for h, o in zip(handles, outlines) if code in o.codes] for code in codes]  # each project's parts
         reports = run.map(_report_task, list(zip(codes, shuffled)), setup, star=True)
-        cross = _cross_project(file_parts, reports, projects, pack, run, setup)
-    unmatched = [u for fp in file_parts for u in fp.unmatched]
+        cross = _cross_project([c for o in outlines for c in o.claims], reports, projects, pack, run, setup)
+    unmatched = [u for o in outlines for u in o.unmatched]
     lines = [_line(report) for report in reports]
     with_ledger = {r.project.code for r in reports}
     return ProgrammeReport(
-        ledgers=[fp.account for fp in file_parts],
+        ledgers=[o.account for o in outlines],
         projects=lines,
         reports=reports,
         unmatched=unmatched,
@@ -296,7 +313,7 @@ def cross_project_categories(pack: RulePack) -> frozenset[str]:
     return frozenset(c for rule in cross_project_rules(pack) for c in rule.categories)
 
 
-def _cross_project(file_parts: Sequence[_FilePart], reports: Sequence[Report],
+def _cross_project(claims: list[Claim], reports: Sequence[Report],
                    projects: dict[str, tuple[str, Project]], pack: RulePack, run: Engine,
                    setup: _Setup) -> list[CrossProjectFinding]:
     """Claims of every project compared with each other; rows a project already recovers are not recovered twice."""
@@ -310,7 +327,6 @@ def _cross_project(file_parts: Sequence[_FilePart], reports: Sequence[Report],
             if v.clawback and v.waiver is None and not v.reversed_by:
                 for i, row in enumerate(v.rows):
                     recovered.add((report.project.code, v.files[i] if v.files else single, row))
-    claims = [c for fp in file_parts for part in fp.parts.values() for c in part.claims]
     rosters = tuple(Roster(code, project.grantee, tuple(project.staff or ())) for code, (_, project) in sorted(projects.items()))
     programme = CrossProgramme(rosters, frozenset(recovered))
     parts = max(run.workers, 1)

@@ -25,6 +25,7 @@ import pytest
 from qianqi_rules import check_ledger, load_project, load_rules
 from qianqi_rules.pipeline import check_ledgers
 from qianqi_rules.programme import check_programme
+from qianqi_rules.rules.pack import bundled_pack_path
 from qianqi_rules.waivers import Waiver
 
 REPO = Path(__file__).parent.parent
@@ -38,7 +39,9 @@ LABELS = json.loads((REPO / LABELLED / "labels.json").read_text(encoding="utf-8"
 
 
 def _text(json_text: str, tmp: Path | None = None) -> str:
-    text = json_text.replace(str(REPO.resolve()), "<repo>")
+    # an installed package (CI installs with pip, not in place) ships the pack inside site-packages
+    text = json_text.replace(str(bundled_pack_path()), str(REPO.resolve() / "rules"))
+    text = text.replace(str(REPO.resolve()), "<repo>")
     if tmp is not None:
         text = text.replace(str(tmp), "<tmp>")
     return text + "\n"

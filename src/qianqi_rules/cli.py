@@ -29,6 +29,7 @@ from .report.authoring import render_explanation, render_lint, render_rules, ren
 from .report.json_report import encodable_json
 from .report.plain import visible
 from .report.programme import PROGRAMME_RENDERERS
+from .rules.cache import cached_rules
 from .rules.pack import RulePack
 from .values import parse_date
 from .waivers import load_waivers
@@ -268,7 +269,7 @@ def _progress(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
 
 
 def _check(args: argparse.Namespace) -> int:
-    pack = load_rules(args.rules)
+    pack = cached_rules(args.rules)
     files = _ledger_files(args.ledger)
     if args.jobs < 1:
         raise QianqiError("--jobs 至少为 1", code="bad-arguments")

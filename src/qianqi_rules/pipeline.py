@@ -244,8 +244,10 @@ _WORKER: dict[str, Any] = {}
 
 
 def _start_worker(rule_paths: list[str] | None, project_path: str, sheet: str | None) -> None:
-    """Each worker process loads the pack and project itself (compiled rules do not pickle)."""
-    pack = load_rules(rule_paths)
+    """Each worker process loads the pack (from the pack cache, as ``check`` does) and project itself."""
+    from .rules.cache import cached_rules
+
+    pack = cached_rules(rule_paths)
     _WORKER["pack"] = pack
     _WORKER["project"] = load_project(project_path, pack)
     _WORKER["sheet"] = sheet

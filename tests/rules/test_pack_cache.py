@@ -120,3 +120,35 @@ def test_cache_can_be_turned_off(tmp_path: Path) -> None:
     result = _run("off", *CHECK)
     assert result.returncode == 1
     assert not list(tmp_path.rglob("*.pack"))
+
+
+def test_an_overlay_is_cached_by_its_own_files(tmp_path: Path) -> None:
+    overlay = tmp_path / "office"
+    overlay.mkdir()
+    pack_file = overlay / "pack.yaml"
+    pack_file.write_text('pack:\n  name: office\n  version: "1"\n  extends: qianqi-bundled\n'
+                         "overrides:\n  QQ1341:\n    disabled: true\n", encoding="utf-8")
+    args = [*CHECK, "--rules", str(overlay)]
+    cache = tmp_path / "cache"
+    uncached = _run("off", *args).stdout
+    assert _run(cache, *args).stdout == uncached
+    assert _run(cache, *args).stdout == uncached  # warm
+    pack_file.write_text(pack_file.read_text(encoding="utf-8").replace("disabled: true", "severity: info"),
+                         encoding="utf-8")
+    changed = _run("off", *args).stdout
+    assert changed != uncached
+    assert _run(cache, *args).stdout == changed  # the stored pack of the old files is not used
+    assert len(_pack_files(cache)) == 2
+
+
+def test_lint_and_test_load_from_the_files(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    _run(cache, *CHECK)
+    probe = ("import sys, io, contextlib\nfrom qianqi_rules.cli import main\n"
+             "with contextlib.redirect_stdout(io.StringIO()):\n    main(sys.argv[1:])\n"
+             "print('rule_engine' in sys.modules)")
+    env = {**os.environ, "QIANQI_CACHE_DIR": str(cache)}
+    for command in ("lint", "test"):
+        result = subprocess.run([sys.executable, "-c", probe, command], capture_output=True, text=True, env=env,
+                                timeout=300, check=False)
+        assert result.stdout.strip() == "True", result.stderr

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,6 +15,10 @@ from hypothesis import HealthCheck, settings
 from qianqi_rules import Project, RulePack, load_project, load_rules
 
 DATA = Path(__file__).parent / "data"
+
+# The pack cache of every check run by the tests (in-process and in subprocesses) lives in a folder of
+# this run, never in the user's own cache; a test about the cache sets its own folder.
+os.environ["QIANQI_CACHE_DIR"] = tempfile.mkdtemp(prefix="qianqi-test-cache-")
 
 # Property tests: enough examples to find edge cases, bounded so that CI stays quick.
 settings.register_profile("default", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

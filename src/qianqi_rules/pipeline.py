@@ -24,7 +24,7 @@ from .normalise import RowNormaliser, normalise_mapping
 from .orchestrate import Part, checker_part, merge_parts, read_all
 from .project import load_project as _load_project
 from .reconcile import MoneyTally, merge
-from .rules.loader import default_pack, load_packs
+from .rules.cache import default_pack
 from .rules.pack import RulePack
 from .waivers import Waiver
 
@@ -39,7 +39,11 @@ def load_rules(paths: str | Path | Sequence[str | Path] | None = None) -> RulePa
         return default_pack()
     if isinstance(paths, (str, Path)):
         paths = [paths]
-    return load_packs(list(paths)) if paths else default_pack()
+    if not paths:
+        return default_pack()
+    from .rules.loader import load_packs
+
+    return load_packs(list(paths))
 
 
 def load_project(path: str | Path, pack: RulePack | None = None) -> Project:
@@ -240,8 +244,10 @@ _WORKER: dict[str, Any] = {}
 
 
 def _start_worker(rule_paths: list[str] | None, project_path: str, sheet: str | None) -> None:
-    """Each worker process loads the pack and project itself (compiled rules do not pickle)."""
-    pack = load_rules(rule_paths)
+    """Each worker process loads the pack (from the pack cache, as ``check`` does) and project itself."""
+    from .rules.cache import cached_rules
+
+    pack = cached_rules(rule_paths)
     _WORKER["pack"] = pack
     _WORKER["project"] = load_project(project_path, pack)
     _WORKER["sheet"] = sheet

@@ -42,6 +42,7 @@ from .normalise import RowNormaliser
 from .orchestrate import Part, merge_parts
 from .pipeline import ledger_columns, ledger_layout, load_project, load_rules, refetch
 from .reconcile import MoneyTally, merge
+from .rules.cache import cached_rules
 from .rules.pack import RulePack
 from .values import ZERO, clean_code
 
@@ -177,7 +178,7 @@ class _Setup:
 
     def load(self) -> tuple[RulePack, dict[str, tuple[str, Project]]]:
         def build() -> tuple[RulePack, dict[str, tuple[str, Project]]]:
-            pack = load_rules(list(self.rule_paths) if self.rule_paths else None)
+            pack = cached_rules(list(self.rule_paths) if self.rule_paths else None)  # a worker: as ``check`` does
             return pack, load_projects(self.projects_dir, pack)
 
         return worker_cache(("programme", self.rule_paths, self.projects_dir), build)

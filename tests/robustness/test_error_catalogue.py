@@ -207,12 +207,12 @@ def runtime_error(tmp: Path, project) -> set[str]:
 
 
 def cli_with_failure(monkeypatch, error: BaseException) -> set[str]:
-    import qianqi_rules.cli as cli_module
+    import qianqi_rules.cli_commands as commands
 
     def broken(*args, **kwargs):
         raise error
 
-    monkeypatch.setattr(cli_module, "load_rules", broken)
+    monkeypatch.setitem(commands.COMMANDS, "rules", broken)
     return cli("rules")
 
 

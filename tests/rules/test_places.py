@@ -51,3 +51,22 @@ def test_names_and_a_small_table() -> None:
     table = Gazetteer([("650000", "新疆维吾尔自治区"), ("653100", "喀什地区"), ("653131", "塔什库尔干塔吉克自治县")])
     assert resolve("塔什库尔干", {"新疆": "新疆"}, {"新疆"}.__contains__, table) == "新疆"
     assert resolve("塔什库尔干", {"新疆": "新疆"}, {"新疆"}.__contains__, None) is None
+
+
+# The gazetteer finds names with a set lookup instead of a compiled alternation of every name; it must find
+# exactly what the alternation (longest name first, left to right) found.
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from qianqi_rules.rules.places import _Names  # noqa: E402
+
+_SAMPLE = ["广州", "广州市", "番禺区", "番禺", "州", "新疆", "喀什", "喀什地区", "朝阳", "朝阳区"]
+
+
+@given(st.lists(st.sampled_from([*_SAMPLE, "赴", "出差", "市", "区", "x", " "]), max_size=12).map("".join),
+       st.sets(st.sampled_from(_SAMPLE), min_size=1))
+def test_names_match_the_alternation_they_replace(text: str, names: set[str]) -> None:
+    import re
+
+    alternation = re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)))
+    assert _Names(names).find(text) == [m.group(0) for m in alternation.finditer(text)]

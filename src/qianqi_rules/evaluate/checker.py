@@ -24,7 +24,7 @@ from typing import Any
 from ..errors import EntryError
 from ..models import OPTIONAL_FIELDS, Entry, EntryRecord, InputError, InputSummary, Project, Report, Violation
 from ..normalise import normalise_mapping
-from ..rules.loader import default_pack
+from ..rules.cache import default_pack
 from ..rules.pack import Rule, RulePack
 from ..values import ZERO
 from ..waivers import Waiver, waiver_problems

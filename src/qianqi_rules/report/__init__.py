@@ -4,31 +4,49 @@ Renderers only present what the report holds; they never recompute findings
 or money.
 """
 
-from collections.abc import Callable
-
-from ..models import Report
-from .csv_report import render_csv
-from .json_report import render_json
-from .pdf_report import render_pdf
-from .table import render_table
-from .xlsx_report import render_xlsx
+import importlib
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 
 Renderer = Callable[..., "str | bytes"]
 
-#: format name -> renderer; text formats return str, spreadsheet formats bytes
-RENDERERS: dict[str, Renderer] = {
-    "table": render_table,
-    "json": render_json,
-    "csv": render_csv,
-    "xlsx": render_xlsx,
-    "pdf": render_pdf,
+#: format -> (module, function); a renderer's module (and what it needs: rich, openpyxl, the PDF
+#: library) is imported when that format is first asked for, so a JSON check never loads the others
+_RENDERER_MODULES = {
+    "table": ("table", "render_table"),
+    "json": ("json_report", "render_json"),
+    "csv": ("csv_report", "render_csv"),
+    "xlsx": ("xlsx_report", "render_xlsx"),
+    "pdf": ("pdf_report", "render_pdf"),
 }
-#: formats that are binary and must go to a file (--output)
+
+
+def _renderer(module: str, name: str) -> Renderer:
+    function: Renderer = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    return function
+
+
+class _Renderers(Mapping[str, Renderer]):
+    """The renderers by format name, each imported on first use."""
+
+    def __getitem__(self, key: str) -> Renderer:
+        return _renderer(*_RENDERER_MODULES[key])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_RENDERER_MODULES)
+
+    def __len__(self) -> int:
+        return len(_RENDERER_MODULES)
+
+
+RENDERERS: Mapping[str, Renderer] = _Renderers()
 BINARY_FORMATS = {"xlsx", "pdf"}
 
 
 def report_schema() -> dict:
     """The JSON Schema of the JSON report, generated from the pydantic models."""
+    from ..models import Report
+
     schema = Report.model_json_schema(mode="serialization")
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "qianqi-rules check report"
@@ -36,3 +54,10 @@ def report_schema() -> dict:
 
 
 __all__ = ["BINARY_FORMATS", "RENDERERS", "render_csv", "render_json", "render_pdf", "render_table", "render_xlsx", "report_schema"]
+
+
+def __getattr__(name: str) -> Any:
+    for module, function in _RENDERER_MODULES.values():
+        if function == name:
+            return _renderer(module, function)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

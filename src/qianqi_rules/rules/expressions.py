@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import codecs
 import copy
-import decimal
 import re
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import dateutil.tz
@@ -30,20 +28,19 @@ from rule_engine.ast.literal import StringExpression
 from rule_engine.parser import Parser, _DeferredAstNode
 
 from .ast_walk import depth, required_terms, walk
-from .compiler import compile_closure
+from .compiled import DECIMAL_CONTEXT, FAMILY_SETS, FROZEN_SETS, Expression, build_closure
+
+from .compiler import lower
 from .regex_safety import PatternError, compile_pattern
 from .symbols import SYMBOL_HELP
 
+__all__ = ["DECIMAL_CONTEXT", "FAMILY_SETS", "FROZEN_SETS", "Expression", "ExpressionError", "compile_expression"]
+
 TIMEZONE = dateutil.tz.gettz("Asia/Shanghai")
-DECIMAL_CONTEXT = decimal.Context(prec=34, rounding=decimal.ROUND_HALF_EVEN)
 MAX_EXPRESSION_LENGTH = 4000
 #: how deeply operators may nest (``not not …``, ``- - 1``, ``a or b or …`` each add a level); far above
 #: what a readable condition needs, far below what Python's stack allows for parsing and evaluation
 MAX_EXPRESSION_DEPTH = 100
-#: symbols holding the word families found in a text (the evaluator passes them as frozensets)
-FAMILY_SETS = ("mentions", "payee_mentions")
-#: every symbol the evaluator passes as a frozenset (rule-engine's own evaluator wants a ``set``)
-FROZEN_SETS = FAMILY_SETS + ("category_groups",)
 
 _TYPE_NAMES = {
     "STRING": "文字", "FLOAT": "数值", "BOOLEAN": "真/假", "DATETIME": "日期",
@@ -64,48 +61,6 @@ class ExpressionError(Exception):
         self.message = message
         self.offset = offset
         self.hint = hint
-
-
-@dataclass(frozen=True)
-class Expression:
-    """A parsed, type-checked expression, its compiled closure, and what it refers to.
-
-    ``evaluate`` runs the closure (see :mod:`.compiler`); ``evaluate_reference``
-    runs rule-engine's own evaluator — the reference the closure is tested against,
-    and the fallback for the rare expression the compiler does not handle.
-    """
-
-    text: str
-    rule: rule_engine.Rule
-    symbols: frozenset[str]
-    project_attributes: frozenset[str]
-    terms: frozenset[str]
-    closure: Callable[[Mapping[str, Any]], Any] | None = field(default=None, compare=False, repr=False)
-    #: word families of which at least one must be mentioned for the expression to be true
-    #: (None: no such constraint) — lets the evaluator skip keyword rules cheaply
-    triggers: frozenset[str] | None = None
-    #: the same for the families found in the payee's name (``payee_mentions``)
-    payee_triggers: frozenset[str] | None = None
-
-    def __post_init__(self) -> None:
-        # the hot path calls ``evaluate``: bind it straight to the closure when there is one
-        if self.closure is not None:
-            object.__setattr__(self, "evaluate", self.closure)
-
-    def evaluate(self, thing: Mapping[str, Any]) -> Any:
-        return self.evaluate_reference(thing)
-
-    def evaluate_reference(self, thing: Mapping[str, Any]) -> Any:
-        """rule-engine's own evaluation (it wants a mutable ``set`` where the evaluator keeps a frozenset)."""
-        frozen = {k: set(v) for k in FROZEN_SETS if isinstance(v := thing.get(k), frozenset)}
-        if frozen:  # a copy of the same kind: an entry's context computes its named conditions on first use
-            changed = copy.copy(thing) if isinstance(thing, dict) else dict(thing)
-            changed.update(frozen)
-            thing = changed
-        return self.rule.evaluate(thing)
-
-    def matches(self, thing: Mapping[str, Any]) -> bool:
-        return bool(self.evaluate(thing))
 
 
 class _RejectedPattern(re_errors.RegexSyntaxError):
@@ -352,13 +307,15 @@ def compile_expression(
                     offset if offset >= 0 else None,
                     f"是不是想写 {close[0]!r}？" if close else "先在 terms.yaml 中定义这个词族。",
                 )
+    plan = lower(rule.statement.expression)
     return Expression(
         text=text,
         rule=rule,
         symbols=frozenset(used_symbols),
         project_attributes=frozenset(attributes),
         terms=frozenset(used_terms),
-        closure=compile_closure(rule.statement.expression, DECIMAL_CONTEXT),
+        closure=build_closure(plan) if plan is not None else None,
         triggers=required_terms(rule.statement.expression),
         payee_triggers=required_terms(rule.statement.expression, "payee_mentions"),
+        plan=plan,
     )

@@ -23,7 +23,7 @@ from ..errors import Position
 from ..models import Citation, Project, Severity
 from ..regulation import Article
 from .categories import CategoryTable
-from .expressions import Expression
+from .compiled import Expression
 from .spec import ExamplesSpec
 from .standards import Standard
 from .terms import TermFamily, TermScanner

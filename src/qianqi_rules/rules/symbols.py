@@ -4,28 +4,30 @@ Conditions are type-checked against these tables when the pack loads, so a
 misspelt field (``payye``) or a comparison of text with a number is a load
 error, not a silent miss.  Entry symbols that come from optional ledger
 columns name that column: a rule using them does not run on a ledger without it.
+
+Types are written as names (``"STRING"``, ``"WORDS"`` …) and turned into
+rule-engine's types only when a table of them is asked for
+(``ENTRY_SYMBOLS``, ``GROUP_SYMBOLS``, ``PROJECT_TYPE``): the evaluator reads
+the other tables here without importing rule-engine (see :mod:`.cache`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from rule_engine import DataType
-
 _PROJECT_ATTRIBUTES = {
-    "code": DataType.STRING,
-    "name": DataType.STRING,
-    "grantee": DataType.STRING,
-    "start": DataType.DATETIME,
-    "end": DataType.DATETIME,
-    "budget": DataType.MAPPING(DataType.STRING, DataType.FLOAT),
-    "staff": DataType.SET(DataType.STRING),
-    "fiscal_funded": DataType.SET(DataType.STRING),
+    "code": "STRING",
+    "name": "STRING",
+    "grantee": "STRING",
+    "start": "DATETIME",
+    "end": "DATETIME",
+    "budget": "BUDGET",
+    "staff": "WORDS",
+    "fiscal_funded": "WORDS",
 }
 
-#: The project, seen from a condition as ``project.staff``, ``project.budget[category]`` …
-PROJECT_TYPE = DataType.OBJECT("Project", _PROJECT_ATTRIBUTES, accessor=lambda value, name: value[name])
 
 #: Project attributes that a project file may leave out (the rule then does not run).
 OPTIONAL_PROJECT_ATTRIBUTES = {
@@ -54,8 +56,8 @@ def _s(name: str, type_: Any, help_: str, *, column: str | None = None, derived_
     return Symbol(name, type_, help_, column or derived_from, derived_from, project_field)
 
 
-_STRING, _FLOAT, _BOOL, _DATE = DataType.STRING, DataType.FLOAT, DataType.BOOLEAN, DataType.DATETIME
-_WORDS = DataType.SET(DataType.STRING)
+_STRING, _FLOAT, _BOOL, _DATE, _WORDS = "STRING", "FLOAT", "BOOLEAN", "DATETIME", "WORDS"
+PROJECT = "PROJECT"
 
 #: The one catalogue of a per-entry condition's symbols; the tables below are derived from it.
 ENTRY_CATALOGUE: tuple[Symbol, ...] = (
@@ -89,7 +91,7 @@ ENTRY_CATALOGUE: tuple[Symbol, ...] = (
     _s("mentions", _WORDS, "摘要中出现的词族名称集合（见 terms.yaml）", column="description"),
     _s("payee_mentions", _WORDS, "收款人名称中出现的词族名称集合（如“餐饮企业”：收款方是饭馆）", column="payee"),
     _s("category_groups", _WORDS, "科目所属的科目组（categories.yaml 的 category_groups，如“服务类”）"),
-    _s("project", PROJECT_TYPE, "项目文件：project.code / grantee / start / end / budget / staff / fiscal_funded"),
+    _s("project", PROJECT, "项目文件：project.code / grantee / start / end / budget / staff / fiscal_funded"),
 )
 
 #: The catalogue of a group condition's symbols (``when`` and ``limit`` of an aggregate rule).
@@ -97,18 +99,46 @@ GROUP_CATALOGUE: tuple[Symbol, ...] = (
     _s("key", _STRING, "分组的键（如科目名称）或重复的键（如发票号）"),
     _s("total", _FLOAT, "分组金额合计"),
     _s("count", _FLOAT, "分组的条目数"),
-    _s("project", PROJECT_TYPE, ENTRY_CATALOGUE[-1].help),
+    _s("project", PROJECT, ENTRY_CATALOGUE[-1].help),
 )
 
-#: Symbols of a per-entry condition.
-ENTRY_SYMBOLS = {s.name: s.type for s in ENTRY_CATALOGUE}
 #: Entry symbols derived from another one: the evidence of a finding shows the value they were read from too.
 DERIVED_FROM = {s.name: s.derived_from for s in ENTRY_CATALOGUE if s.derived_from}
 #: Entry symbols that need an optional ledger column (a derived symbol needs the column it is read from).
 SYMBOL_COLUMNS = {s.name: s.column for s in ENTRY_CATALOGUE if s.column}
 #: Entry symbols that read a roster of the project file (the rule does not run without it).
 SYMBOL_PROJECT_FIELDS = {s.name: s.project_field for s in ENTRY_CATALOGUE if s.project_field}
-#: Symbols of a group condition.
-GROUP_SYMBOLS = {s.name: s.type for s in GROUP_CATALOGUE}
 #: What each symbol means, for error hints and the docs.
 SYMBOL_HELP = {s.name: s.help for s in (*ENTRY_CATALOGUE, *GROUP_CATALOGUE)}
+
+
+@cache
+def rule_engine_type(name: str) -> Any:
+    """rule-engine's type for a type name of the catalogues."""
+    from rule_engine import DataType
+
+    if name == PROJECT:  # the project, seen from a condition as ``project.staff``, ``project.budget[category]`` …
+        attributes = {k: rule_engine_type(v) for k, v in _PROJECT_ATTRIBUTES.items()}
+        return DataType.OBJECT("Project", attributes, accessor=lambda value, name: value[name])
+    if name == "WORDS":
+        return DataType.SET(DataType.STRING)
+    if name == "BUDGET":
+        return DataType.MAPPING(DataType.STRING, DataType.FLOAT)
+    return getattr(DataType, name)
+
+
+@cache
+def _tables() -> dict[str, Any]:
+    return {
+        #: Symbols of a per-entry condition.
+        "ENTRY_SYMBOLS": {s.name: rule_engine_type(s.type) for s in ENTRY_CATALOGUE},
+        #: Symbols of a group condition.
+        "GROUP_SYMBOLS": {s.name: rule_engine_type(s.type) for s in GROUP_CATALOGUE},
+        "PROJECT_TYPE": rule_engine_type(PROJECT),
+    }
+
+
+def __getattr__(name: str) -> Any:  # the typed tables, built (and rule-engine imported) on first use
+    if name in ("ENTRY_SYMBOLS", "GROUP_SYMBOLS", "PROJECT_TYPE"):
+        return _tables()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

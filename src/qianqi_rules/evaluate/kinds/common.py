@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from rule_engine import errors as re_errors
 
 from ...errors import RuleRuntimeError
 from ...models import Entry, EntryRecord
+from ...rules.compiled import evaluation_errors
 from ...rules.pack import Rule
 
 
@@ -16,7 +16,7 @@ def run(rule: Rule, expression: Any, ctx: Mapping[str, Any], entry: Entry | Entr
     """Evaluate one of a rule's expressions; a failure is the rule's fault, explained as :class:`RuleRuntimeError`."""
     try:
         return expression.evaluate(ctx)
-    except (re_errors.EngineError, ArithmeticError, TypeError, ValueError) as exc:
+    except evaluation_errors() as exc:
         where = f"第 {entry.row} 行" if entry is not None else f"分组 {ctx.get('key')!r}"
         detail = getattr(exc, "message", None) or type(exc).__name__
         raise RuleRuntimeError(

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from rule_engine import errors as re_errors
 
 from ...fields import of_kind
 from ...models import Entry, EntryRecord
+from ...rules.compiled import evaluation_errors
 from ...rules.kind_spec import PROJECT_FIELDS, KindSpec
 from ...rules.pack import RulePack
 from ...rules.symbols import DERIVED_FROM
@@ -96,7 +96,7 @@ class EntryKind:
             assert rule.when is not None
             try:
                 hit = rule.when.evaluate(ctx)
-            except (re_errors.EngineError, ArithmeticError, TypeError, ValueError):
+            except evaluation_errors():
                 hit = run(rule, rule.when, ctx, entry)  # raises the explained error
             if not hit:
                 continue

@@ -14,7 +14,7 @@ import datetime as dt
 import errno
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import NoReturn
 
@@ -24,7 +24,7 @@ from .errors import LedgerFileError, Position, QianqiError
 from .ledger import EXCEL_SUFFIXES
 from .pipeline import check_ledgers, load_project, load_rules
 from .programme import check_programme
-from .report import BINARY_FORMATS, RENDERERS, report_schema
+from .report import BINARY_FORMATS, RENDERERS, STREAMERS, report_schema
 from .report.authoring import render_explanation, render_lint, render_rules, render_test
 from .report.json_report import encodable_json
 from .report.plain import visible
@@ -132,19 +132,20 @@ def _discard_stdout() -> None:
         pass
 
 
-def _out(text: str | bytes, *, json: bool = False) -> None:
-    """Write to stdout.  A reader that stops reading (``| head``) ends the output quietly; the exit
-    status stays the command's.  JSON characters the stream's encoding cannot write become
-    ``\\uXXXX`` escapes, so the document stays valid; other text is written with backslash escapes."""
+def _out(text: str | bytes | Iterable[str | bytes], *, json: bool = False) -> None:
+    """Write to stdout (a streamed document piece by piece).  A reader that stops reading (``| head``) ends
+    the output quietly; the exit status stays the command's.  JSON characters the stream's encoding cannot
+    write become ``\\uXXXX`` escapes, so the document stays valid; other text is written with backslash escapes."""
     stream = sys.stdout
     if stream is None:
         raise _StdoutGone
     try:
-        if isinstance(text, bytes):
-            stream.flush()
-            stream.buffer.write(text)
-        else:
-            stream.write(encodable_json(text, getattr(stream, "encoding", None)) if json else text)
+        for piece in [text] if isinstance(text, (str, bytes)) else text:
+            if isinstance(piece, bytes):
+                stream.flush()
+                stream.buffer.write(piece)
+            else:
+                stream.write(encodable_json(piece, getattr(stream, "encoding", None)) if json else piece)
         stream.flush()
     except OSError as exc:
         if _is_broken_pipe(exc):
@@ -171,17 +172,21 @@ def _say(text: str) -> None:
         pass
 
 
-def _write(text: str | bytes, output: str | None, *, json: bool = False) -> bool:
+def _write(text: str | bytes | Iterable[str | bytes], output: str | None, *, json: bool = False) -> bool:
     if output is None:
         _out(text, json=json)
         return True
+    pieces = iter([text] if isinstance(text, (str, bytes)) else text)
     try:
-        if isinstance(text, bytes):
+        first = next(pieces, "")
+        if isinstance(first, bytes):
             with open(output, "wb") as f:
-                f.write(text)
+                f.write(first)
+                f.writelines(pieces)  # type: ignore[arg-type]
         else:
             with open(output, "w", encoding="utf-8", errors="backslashreplace") as f:
-                f.write(text)
+                f.write(first)
+                f.writelines(pieces)  # type: ignore[arg-type]
     except OSError as exc:
         _say(f"qianqi-rules: {output}: 无法写入报告: {exc.strerror} [output-unwritable]")
         return False
@@ -202,7 +207,7 @@ def _stderr_is_terminal() -> bool:
         return False
 
 
-def _emit(render: Callable[..., str | bytes], result: object, output: str | None, done: str, status: int,
+def _emit(render: Callable[..., str | bytes | Iterable[str | bytes]], result: object, output: str | None, done: str, status: int,
           *, json: bool = False) -> int:
     """Render a result to stdout or ``output`` (then one line on stderr); the exit status."""
     if not _write(render(result, color=output is None and _color()), output, json=json):
@@ -293,7 +298,8 @@ def _check(args: argparse.Namespace) -> int:
                                services=args.services)
     s = report.summary
     done = f"错误 {s.errors} 项，警告 {s.warnings} 项，拒收 {report.input.rows_rejected} 行"
-    return _emit(RENDERERS[args.format], report, args.output, done, report.exit_code, json=args.format == "json")
+    render = STREAMERS.get(args.format, RENDERERS[args.format])  # written piece by piece where it can be
+    return _emit(render, report, args.output, done, report.exit_code, json=args.format == "json")
 
 
 def _check_programme(args: argparse.Namespace, pack: RulePack, files: list[str]) -> int:

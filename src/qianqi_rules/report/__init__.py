@@ -4,11 +4,11 @@ Renderers only present what the report holds; they never recompute findings
 or money.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from ..models import Report
-from .csv_report import render_csv
-from .json_report import render_json
+from .csv_report import csv_chunks, render_csv
+from .json_report import json_chunks, render_json
 from .pdf_report import render_pdf
 from .table import render_table
 from .xlsx_report import render_xlsx
@@ -23,6 +23,9 @@ RENDERERS: dict[str, Renderer] = {
     "xlsx": render_xlsx,
     "pdf": render_pdf,
 }
+#: formats written as a stream of pieces (str or bytes) that join to the renderer's output: the command line
+#: writes these without holding the whole document
+STREAMERS: dict[str, Callable[..., "Iterator[str] | Iterator[bytes]"]] = {"json": json_chunks, "csv": csv_chunks}
 #: formats that are binary and must go to a file (--output)
 BINARY_FORMATS = {"xlsx", "pdf"}
 
@@ -35,4 +38,4 @@ def report_schema() -> dict:
     return schema
 
 
-__all__ = ["BINARY_FORMATS", "RENDERERS", "render_csv", "render_json", "render_pdf", "render_table", "render_xlsx", "report_schema"]
+__all__ = ["BINARY_FORMATS", "RENDERERS", "STREAMERS", "render_csv", "render_json", "render_pdf", "render_table", "render_xlsx", "report_schema"]

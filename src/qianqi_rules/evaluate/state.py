@@ -168,21 +168,23 @@ class GroupTable:
 
 _EMPTY = -(2**63)  # an unused slot of the number table
 _MIX = 0x9E3779B97F4A7C15  # Fibonacci hashing: invoice numbers run in sequence, their slots must not
+_LOW = 10**18
 
 
 class KeyTable:
     """key → ordinals sharing it, one table per duplicate rule — compactly.
 
-    Most keys are invoice numbers, all digits, seen once.  Those are kept in an
-    open-addressing table of two 8-byte arrays (the number, and its ordinal), about
-    24 bytes a key instead of ~110 as a dict of ints (~45 MB less at a million rows).
+    Most keys are invoice numbers, all digits (20 for a 全电发票), seen once.  Those are
+    kept in an open-addressing table of arrays (the number's last 18 digits, the two
+    before them, its ordinal), about 25 bytes a key instead of ~110 as a dict of ints.
     A repeated key's slot points into ``lists`` (``-1 - index``), where its ordinals
     grow in place; keys that are not such numbers (letters, a leading zero, more than
-    18 digits) go to ``text``, a dict, as bare int or list the same way.
+    20 digits) go to ``text``, a dict, as bare int or list the same way.
     """
 
     def __init__(self) -> None:
-        self.numbers = array("q", [0]) * 8
+        self.numbers = array("q", [0]) * 8  # the last 18 digits
+        self.highs = array("B", [0]) * 8  # the digits before them (a 20-digit number's first two)
         self.slots = array("q", [_EMPTY]) * 8
         self.bits = 3
         self.used = 0
@@ -191,7 +193,7 @@ class KeyTable:
 
     @staticmethod
     def _number(key: str) -> int | None:
-        if len(key) < 19 and key.isdigit() and key.isascii() and not key.startswith("0"):
+        if len(key) <= 20 and key.isdigit() and key.isascii() and not key.startswith("0"):
             return int(key)
         return None
 
@@ -199,19 +201,28 @@ class KeyTable:
         """The slot holding ``number``, or the empty slot where it would go (linear probing)."""
         mask = (1 << self.bits) - 1
         index = ((number * _MIX) & 0xFFFFFFFFFFFFFFFF) >> (64 - self.bits)
-        numbers, slots = self.numbers, self.slots
-        while slots[index] != _EMPTY and numbers[index] != number:
+        high, low = divmod(number, _LOW)
+        numbers, highs, slots = self.numbers, self.highs, self.slots
+        while slots[index] != _EMPTY and (numbers[index] != low or highs[index] != high):
             index = (index + 1) & mask
         return index
 
+    def _store(self, index: int, number: int, value: int) -> None:
+        self.highs[index], self.numbers[index] = divmod(number, _LOW)
+        self.slots[index] = value
+
+    def _stored(self) -> list[tuple[int, int]]:
+        """(number, slot value) of every used slot."""
+        return [(h * _LOW + n, v) for n, h, v in zip(self.numbers, self.highs, self.slots) if v != _EMPTY]
+
     def _grow(self) -> None:
-        old = [(n, v) for n, v in zip(self.numbers, self.slots) if v != _EMPTY]
+        old = self._stored()
         self.bits += 1
         self.numbers = array("q", [0]) * (1 << self.bits)
+        self.highs = array("B", [0]) * (1 << self.bits)
         self.slots = array("q", [_EMPTY]) * (1 << self.bits)
         for number, value in old:
-            index = self._slot(number)
-            self.numbers[index], self.slots[index] = number, value
+            self._store(self._slot(number), number, value)
 
     def add(self, key: str, ordinal: int) -> bool:
         """Record ``ordinal`` under ``key``; whether the key was seen before.
@@ -234,7 +245,7 @@ class KeyTable:
         index = self._slot(number)
         value = self.slots[index]
         if value == _EMPTY:
-            self.numbers[index], self.slots[index] = number, ordinal
+            self._store(index, number, ordinal)
             self.used += 1
             if self.used * 10 > 7 << self.bits:  # at most 70 % full
                 self._grow()
@@ -262,7 +273,7 @@ class KeyTable:
         """Every key with its ordinal (seen once) or its ordinals (repeated), in the order keys were first seen
         (a key's first ordinal is the smallest it holds, merged tables included)."""
         out: list[tuple[str, int | list[int]]] = [
-            (str(n), v if v >= 0 else self.lists[-1 - v]) for n, v in zip(self.numbers, self.slots) if v != _EMPTY
+            (str(n), v if v >= 0 else self.lists[-1 - v]) for n, v in self._stored()
         ]
         out += self.text.items()
         out.sort(key=lambda kv: kv[1] if isinstance(kv[1], int) else kv[1][0])
@@ -270,7 +281,7 @@ class KeyTable:
 
     def repeated(self) -> list[tuple[str, list[int]]]:
         """The repeated keys with their ordinals, in the order the keys were first seen."""
-        numbers = [(str(n), self.lists[-1 - v]) for n, v in zip(self.numbers, self.slots) if v < 0 and v != _EMPTY]
+        numbers = [(str(n), self.lists[-1 - v]) for n, v in self._stored() if v < 0]
         out = numbers + [(k, v) for k, v in self.text.items() if isinstance(v, list)]
         out.sort(key=lambda kv: kv[1][0])
         return [(k, list(v)) for k, v in out]

@@ -119,6 +119,24 @@ print(peak_kb())
 """
 
 
+#: the peak function of MEMORY_SCRIPT, shared by the command-line measurement
+_PEAK = MEMORY_SCRIPT[MEMORY_SCRIPT.index("def peak_kb"):MEMORY_SCRIPT.index("pack = load_rules()")]
+CLI_MEMORY_SCRIPT = "import resource, sys, time\nfrom qianqi_rules.cli import main\n" + _PEAK + """
+start = time.perf_counter()
+main(["check", sys.argv[1], "--project", sys.argv[2], "--format", sys.argv[3], "--output", sys.argv[4]])
+print(round(time.perf_counter() - start, 2), file=sys.stderr)
+print(peak_kb())
+"""
+
+
+def cli_peak_rss_mb(ledger: str, project: Path, fmt: str, out: Path) -> tuple[float, float]:
+    """Peak resident memory and seconds of a fresh process running ``qianqi-rules check --format fmt --output``."""
+    done = subprocess.run([sys.executable, "-c", CLI_MEMORY_SCRIPT, ledger, str(project), fmt, str(out)],
+                          capture_output=True, text=True, check=True)
+    seconds = float(done.stderr.strip().splitlines()[-1])
+    return int(done.stdout.strip()) / 1024, seconds
+
+
 def peak_rss_mb(ledger: str, project: Path) -> tuple[float, int]:
     """Peak resident memory of a fresh process checking ``ledger`` ("-": only loading), and its findings."""
     out = subprocess.run([sys.executable, "-c", MEMORY_SCRIPT, ledger, str(project)], capture_output=True,
@@ -186,6 +204,9 @@ def main() -> None:
         peak, findings = peak_rss_mb(str(big), project_path)
         results["peak_rss_mb_check"] = round(peak, 1)
         results["memory_run_findings"] = findings
+        peak, seconds = cli_peak_rss_mb(str(big), project_path, "json", args.out / "report_memory.json")
+        results["peak_rss_mb_cli_json"] = round(peak, 1)
+        results["cli_json_s"] = seconds
     (args.out / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
     width = max(len(k) for k in results)
     for key, value in results.items():

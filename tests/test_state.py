@@ -6,6 +6,8 @@ import datetime as dt
 from decimal import Decimal as D
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from qianqi_rules.evaluate.state import EntryTable, KeyTable, TableView
 
@@ -33,32 +35,52 @@ def test_a_repeated_key_grows_in_place_without_copying_what_it_holds() -> None:
 
     (Copying them on every add made a 200,000-row ledger with one invoice take two minutes.)
     """
-    keys = KeyTable()
-    assert keys.add("25110000000000000001", 0) is False
-    assert keys.add("25110000000000000001", 1) is True
-    (stored_key,) = keys.keys
-    spy = keys.keys[stored_key] = CountingList(keys.keys[stored_key])
-    CountingList.reads = 0
-    for ordinal in range(2, 5_002):
-        assert keys.add("25110000000000000001", ordinal) is True
-    assert CountingList.reads == 0  # no add looked at the ordinals already stored
-    assert keys.keys[stored_key] is spy  # the same list, grown in place
-    assert list.__len__(spy) == 5_002
-    assert keys.get("25110000000000000001") == list(range(5_002))
+    for key in ("251100000000000000001", "25110000000000000001"):  # kept as text (21 digits), as a number (20)
+        keys = KeyTable()
+        assert keys.add(key, 0) is False
+        assert keys.add(key, 1) is True
+        (stored,) = keys.lists or list(keys.text.values())
+        spy = CountingList(stored)
+        if keys.lists:
+            keys.lists[0] = spy
+        else:
+            keys.text[key] = spy
+        CountingList.reads = 0
+        for ordinal in range(2, 5_002):
+            assert keys.add(key, ordinal) is True
+        assert CountingList.reads == 0  # no add looked at the ordinals already stored
+        assert list.__len__(spy) == 5_002  # the same list, grown in place
+        assert keys.get(key) == list(range(5_002))
 
 
-def test_keys_seen_once_are_bare_ints_and_merge_offsets_ordinals() -> None:
+def test_keys_seen_once_take_no_list_and_merge_offsets_ordinals() -> None:
     keys = KeyTable()
     keys.add("A1", 0)
     keys.add("123", 1)
     keys.add("A1", 2)
-    assert keys.keys == {"A1": [0, 2], 123: 1}
+    assert keys.text == {"A1": [0, 2]} and keys.lists == [] and keys.used == 1  # 123 is a number, seen once
+    assert keys.items() == [("A1", [0, 2]), ("123", 1)]
     other = KeyTable()
     other.add("123", 0)
     other.add("B", 1)
     keys.merge(other, 10)
-    assert sorted(keys.repeated()) == [("123", [1, 10]), ("A1", [0, 2])]
-    assert keys.get("B") == [11] and keys.get("none") == []
+    assert keys.repeated() == [("A1", [0, 2]), ("123", [1, 10])]  # in the order the keys were first seen
+    assert keys.get("B") == [11] and keys.get("none") == [] and keys.get("124") == []
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(["1", "2", "017", "999999999999999999", "99999999999999999999", "100000000000000000000",
+                                             "25110000000000000001", "35110000000000000001", "X", *map(str, range(3, 40))]),
+                max_size=300))
+def test_the_compact_key_table_is_a_dict_of_first_seen_keys(seq: list[str]) -> None:
+    """However the numbers collide and the table grows, it answers as a plain dict of lists would."""
+    keys, plain = KeyTable(), {}
+    for ordinal, key in enumerate(seq):
+        assert keys.add(key, ordinal) is (key in plain)
+        plain.setdefault(key, []).append(ordinal)
+    assert keys.repeated() == [(k, v) for k, v in plain.items() if len(v) > 1]
+    assert all(keys.get(k) == v for k, v in plain.items())
+    assert keys.items() == [(k, v[0] if len(v) == 1 else v) for k, v in plain.items()]
 
 
 def test_a_table_view_reads_the_table_as_it_stood_plus_one_claim() -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 from .cli_output import EXIT_CLEAN, EXIT_FAILED, EXIT_FINDINGS, _color, _emit, _out, _say, _stderr_is_terminal, _write
 from .errors import LedgerFileError, Position, QianqiError
 from .ledger import EXCEL_SUFFIXES
-from .report import BINARY_FORMATS, RENDERERS
+from .report import BINARY_FORMATS, RENDERERS, STREAMERS
 from .rules.cache import cached_rules
 from .rules.pack import RulePack
 
@@ -108,7 +108,8 @@ def _check(args: argparse.Namespace) -> int:
                                services=args.services)
     s = report.summary
     done = f"错误 {s.errors} 项，警告 {s.warnings} 项，拒收 {report.input.rows_rejected} 行"
-    return _emit(RENDERERS[args.format], report, args.output, done, report.exit_code, json=args.format == "json")
+    render = STREAMERS[args.format] if args.format in STREAMERS else RENDERERS[args.format]  # piece by piece
+    return _emit(render, report, args.output, done, report.exit_code, json=args.format == "json")
 
 
 def _check_programme(args: argparse.Namespace, pack: RulePack, files: list[str]) -> int:

@@ -10,7 +10,7 @@ import contextlib
 import errno
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from .report.plain import visible
 
@@ -36,23 +36,24 @@ def _discard_stdout() -> None:
         pass
 
 
-def _out(text: str | bytes, *, json: bool = False) -> None:
-    """Write to stdout.  A reader that stops reading (``| head``) ends the output quietly; the exit
-    status stays the command's.  JSON characters the stream's encoding cannot write become
-    ``\\uXXXX`` escapes, so the document stays valid; other text is written with backslash escapes."""
+def _out(text: str | bytes | Iterable[str | bytes], *, json: bool = False) -> None:
+    """Write to stdout (a streamed document piece by piece).  A reader that stops reading (``| head``) ends
+    the output quietly; the exit status stays the command's.  JSON characters the stream's encoding cannot
+    write become ``\\uXXXX`` escapes, so the document stays valid; other text is written with backslash escapes."""
     stream = sys.stdout
     if stream is None:
         raise _StdoutGone
     try:
-        if isinstance(text, bytes):
-            stream.flush()
-            stream.buffer.write(text)
-        else:
-            if json:
-                from .report.json_report import encodable_json
+        for piece in [text] if isinstance(text, (str, bytes)) else text:
+            if isinstance(piece, bytes):
+                stream.flush()
+                stream.buffer.write(piece)
+            else:
+                if json:
+                    from .report.json_report import encodable_json
 
-                text = encodable_json(text, getattr(stream, "encoding", None))
-            stream.write(text)
+                    piece = encodable_json(piece, getattr(stream, "encoding", None))
+                stream.write(piece)
         stream.flush()
     except OSError as exc:
         if _is_broken_pipe(exc):
@@ -79,17 +80,21 @@ def _say(text: str) -> None:
         pass
 
 
-def _write(text: str | bytes, output: str | None, *, json: bool = False) -> bool:
+def _write(text: str | bytes | Iterable[str | bytes], output: str | None, *, json: bool = False) -> bool:
     if output is None:
         _out(text, json=json)
         return True
+    pieces = iter([text] if isinstance(text, (str, bytes)) else text)
     try:
-        if isinstance(text, bytes):
+        first = next(pieces, "")
+        if isinstance(first, bytes):
             with open(output, "wb") as f:
-                f.write(text)
+                f.write(first)
+                f.writelines(pieces)  # type: ignore[arg-type]
         else:
             with open(output, "w", encoding="utf-8", errors="backslashreplace") as f:
-                f.write(text)
+                f.write(first)
+                f.writelines(pieces)  # type: ignore[arg-type]
     except OSError as exc:
         _say(f"qianqi-rules: {output}: 无法写入报告: {exc.strerror} [output-unwritable]")
         return False
@@ -110,7 +115,7 @@ def _stderr_is_terminal() -> bool:
         return False
 
 
-def _emit(render: Callable[..., str | bytes], result: object, output: str | None, done: str, status: int,
+def _emit(render: Callable[..., str | bytes | Iterable[str | bytes]], result: object, output: str | None, done: str, status: int,
           *, json: bool = False) -> int:
     """Render a result to stdout or ``output`` (then one line on stderr); the exit status."""
     if not _write(render(result, color=output is None and _color()), output, json=json):

@@ -11,6 +11,7 @@ have not already recovered.
 from __future__ import annotations
 
 import datetime as dt
+from array import array
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -209,13 +210,15 @@ def clawback_lines(
     table: EntryTable,
 ) -> list[ClawbackLine]:
     """Money to recover per Article 13 trigger, with the rows it comes from and the rules claiming it."""
-    lines: dict[tuple[int, int | None], tuple[Decimal, set[int], set[str]]] = {}
+    # rows gathered as 8-byte numbers and made a list once, sorted and unique: a budget overrun brings every
+    # row of its category, and a set of a million ints cost ~100 MB at once
+    lines: dict[tuple[int, int | None], tuple[Decimal, array, set[str]]] = {}
 
     def add(rule: Rule, amount: Decimal, ordinals: Iterable[int]) -> None:
         trigger = rule.recover_under or rule.citation
         key = (trigger.article, trigger.item)
-        total, rows, rules = lines.get(key, (ZERO, set(), set()))
-        rows.update(table.rows[o] for o in ordinals)
+        total, rows, rules = lines.get(key, (ZERO, array("q"), set()))
+        rows.extend(table.rows[o] for o in ordinals)
         rules.add(rule.id)
         lines[key] = (total + amount, rows, rules)
 
@@ -226,9 +229,14 @@ def clawback_lines(
         if amount > 0:
             add(rule, amount, ordinals)
     return [
-        ClawbackLine(trigger=Citation(article=a, item=i), amount=total, rows=sorted(rows), rule_ids=sorted(rules))
+        ClawbackLine(trigger=Citation(article=a, item=i), amount=total, rows=_unique_sorted(rows), rule_ids=sorted(rules))
         for (a, i), (total, rows, rules) in sorted(lines.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0))
     ]
+
+
+def _unique_sorted(values: array) -> list[int]:
+    ordered = sorted(values)
+    return [v for i, v in enumerate(ordered) if not i or v != ordered[i - 1]]
 
 
 def budget_lines(

@@ -166,24 +166,63 @@ class GroupTable:
             mine.ordinals.extend(o + offset for o in theirs.ordinals)
 
 
-class KeyTable:
-    """key → ordinals sharing it, one table per duplicate rule.
+_EMPTY = -(2**63)  # an unused slot of the number table
+_MIX = 0x9E3779B97F4A7C15  # Fibonacci hashing: invoice numbers run in sequence, their slots must not
+_LOW = 10**18
 
-    A key seen once is stored as a bare int (the common case, and the cheap one);
-    a repeated key as a list.  An all-digit key (most invoice numbers) is kept
-    as an int, which takes half the memory of the text.
+
+class KeyTable:
+    """key → ordinals sharing it, one table per duplicate rule — compactly.
+
+    Most keys are invoice numbers, all digits (20 for a 全电发票), seen once.  Those are
+    kept in an open-addressing table of arrays (the number's last 18 digits, the two
+    before them, its ordinal), about 25 bytes a key instead of ~110 as a dict of ints.
+    A repeated key's slot points into ``lists`` (``-1 - index``), where its ordinals
+    grow in place; keys that are not such numbers (letters, a leading zero, more than
+    20 digits) go to ``text``, a dict, as bare int or list the same way.
     """
 
     def __init__(self) -> None:
-        self.keys: dict[str | int, int | list[int]] = {}
+        self.numbers = array("q", [0]) * 8  # the last 18 digits
+        self.highs = array("B", [0]) * 8  # the digits before them (a 20-digit number's first two)
+        self.slots = array("q", [_EMPTY]) * 8
+        self.bits = 3
+        self.used = 0
+        self.lists: list[list[int]] = []
+        self.text: dict[str, int | list[int]] = {}
 
     @staticmethod
-    def _compact(key: str) -> str | int:
-        return int(key) if key.isdigit() and key.isascii() and not key.startswith("0") else key
+    def _number(key: str) -> int | None:
+        if len(key) <= 20 and key.isdigit() and key.isascii() and not key.startswith("0"):
+            return int(key)
+        return None
 
-    @staticmethod
-    def _text(key: str | int) -> str:
-        return key if isinstance(key, str) else str(key)
+    def _slot(self, number: int) -> int:
+        """The slot holding ``number``, or the empty slot where it would go (linear probing)."""
+        mask = (1 << self.bits) - 1
+        index = ((number * _MIX) & 0xFFFFFFFFFFFFFFFF) >> (64 - self.bits)
+        high, low = divmod(number, _LOW)
+        numbers, highs, slots = self.numbers, self.highs, self.slots
+        while slots[index] != _EMPTY and (numbers[index] != low or highs[index] != high):
+            index = (index + 1) & mask
+        return index
+
+    def _store(self, index: int, number: int, value: int) -> None:
+        self.highs[index], self.numbers[index] = divmod(number, _LOW)
+        self.slots[index] = value
+
+    def _stored(self) -> list[tuple[int, int]]:
+        """(number, slot value) of every used slot."""
+        return [(h * _LOW + n, v) for n, h, v in zip(self.numbers, self.highs, self.slots) if v != _EMPTY]
+
+    def _grow(self) -> None:
+        old = self._stored()
+        self.bits += 1
+        self.numbers = array("q", [0]) * (1 << self.bits)
+        self.highs = array("B", [0]) * (1 << self.bits)
+        self.slots = array("q", [_EMPTY]) * (1 << self.bits)
+        for number, value in old:
+            self._store(self._slot(number), number, value)
 
     def add(self, key: str, ordinal: int) -> bool:
         """Record ``ordinal`` under ``key``; whether the key was seen before.
@@ -192,30 +231,65 @@ class KeyTable:
         in place and are never copied (one invoice number on every row of a
         200,000-row ledger copied the list on every add, quadratically).
         """
-        key = self._compact(key)  # type: ignore[assignment]
-        seen = self.keys.get(key)
-        if seen is None:
-            self.keys[key] = ordinal
+        number = self._number(key)
+        if number is None:
+            seen = self.text.get(key)
+            if seen is None:
+                self.text[key] = ordinal
+                return False
+            if isinstance(seen, int):
+                self.text[key] = [seen, ordinal]
+            else:
+                seen.append(ordinal)
+            return True
+        index = self._slot(number)
+        value = self.slots[index]
+        if value == _EMPTY:
+            self._store(index, number, ordinal)
+            self.used += 1
+            if self.used * 10 > 7 << self.bits:  # at most 70 % full
+                self._grow()
             return False
-        if isinstance(seen, int):
-            self.keys[key] = [seen, ordinal]
+        if value >= 0:
+            self.slots[index] = -1 - len(self.lists)
+            self.lists.append([value, ordinal])
         else:
-            seen.append(ordinal)
+            self.lists[-1 - value].append(ordinal)
         return True
 
     def get(self, key: str) -> list[int]:
-        seen = self.keys.get(self._compact(key))
-        if seen is None:
+        number = self._number(key)
+        if number is None:
+            seen = self.text.get(key)
+            if seen is None:
+                return []
+            return [seen] if isinstance(seen, int) else list(seen)
+        value = self.slots[self._slot(number)]
+        if value == _EMPTY:
             return []
-        return [seen] if isinstance(seen, int) else list(seen)
+        return [value] if value >= 0 else list(self.lists[-1 - value])
+
+    def items(self) -> list[tuple[str, int | list[int]]]:
+        """Every key with its ordinal (seen once) or its ordinals (repeated), in the order keys were first seen
+        (a key's first ordinal is the smallest it holds, merged tables included)."""
+        out: list[tuple[str, int | list[int]]] = [
+            (str(n), v if v >= 0 else self.lists[-1 - v]) for n, v in self._stored()
+        ]
+        out += self.text.items()
+        out.sort(key=lambda kv: kv[1] if isinstance(kv[1], int) else kv[1][0])
+        return out
 
     def repeated(self) -> list[tuple[str, list[int]]]:
-        return [(self._text(k), list(v)) for k, v in self.keys.items() if isinstance(v, list)]
+        """The repeated keys with their ordinals, in the order the keys were first seen."""
+        numbers = [(str(n), self.lists[-1 - v]) for n, v in self._stored() if v < 0]
+        out = numbers + [(k, v) for k, v in self.text.items() if isinstance(v, list)]
+        out.sort(key=lambda kv: kv[1][0])
+        return [(k, list(v)) for k, v in out]
 
     def merge(self, other: KeyTable, offset: int) -> None:
-        for key, theirs in other.keys.items():
+        for key, theirs in other.items():
             for ordinal in [theirs] if isinstance(theirs, int) else theirs:
-                self.add(self._text(key), ordinal + offset)
+                self.add(key, ordinal + offset)
 
 
 # ---------------------------------------------------------------------- a checker's whole state

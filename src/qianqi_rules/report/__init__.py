@@ -40,6 +40,26 @@ class _Renderers(Mapping[str, Renderer]):
 
 
 RENDERERS: Mapping[str, Renderer] = _Renderers()
+
+#: formats written as a stream of pieces (str or bytes) that join to the renderer's output: the command line
+#: writes these without holding the whole document (imported on first use, like the renderers)
+_STREAMER_MODULES = {"json": ("json_report", "json_chunks"), "csv": ("csv_report", "csv_chunks")}
+
+
+class _Streamers(Mapping[str, Callable[..., "Iterator[str] | Iterator[bytes]"]]):
+    def __getitem__(self, key: str) -> Callable[..., "Iterator[str] | Iterator[bytes]"]:
+        module, name = _STREAMER_MODULES[key]
+        return getattr(importlib.import_module(f"{__name__}.{module}"), name)  # type: ignore[no-any-return]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_STREAMER_MODULES)
+
+    def __len__(self) -> int:
+        return len(_STREAMER_MODULES)
+
+
+STREAMERS: Mapping[str, Callable[..., "Iterator[str] | Iterator[bytes]"]] = _Streamers()
+#: formats that are binary and must go to a file (--output)
 BINARY_FORMATS = {"xlsx", "pdf"}
 
 
@@ -53,7 +73,7 @@ def report_schema() -> dict:
     return schema
 
 
-__all__ = ["BINARY_FORMATS", "RENDERERS", "render_csv", "render_json", "render_pdf", "render_table", "render_xlsx", "report_schema"]
+__all__ = ["BINARY_FORMATS", "RENDERERS", "STREAMERS", "render_csv", "render_json", "render_pdf", "render_table", "render_xlsx", "report_schema"]
 
 
 def __getattr__(name: str) -> Any:

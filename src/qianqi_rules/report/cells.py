@@ -12,7 +12,7 @@ workbook stores text cells as text, the PDF escapes its markup.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Union
 
@@ -90,7 +90,12 @@ def vouchers_of(v: Violation) -> str:
 
 def finding_rows(report: Report) -> list[Row]:
     """One row per finding; entry columns filled when the finding is about a single entry."""
-    return [_finding_row(report, v) for v in report.violations]
+    return list(iter_finding_rows(report))
+
+
+def iter_finding_rows(report: Report) -> Iterator[Row]:
+    """:func:`finding_rows` one at a time (the streamed CSV)."""
+    return (_finding_row(report, v) for v in report.violations)
 
 
 def _finding_row(report: Report, v: Violation) -> Row:

@@ -12,10 +12,11 @@ import csv
 import datetime as dt
 import io
 from decimal import Decimal
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from ..models import Report
-from .cells import FINDING_HEADERS, finding_rows, safe_text
+from .cells import FINDING_HEADERS, iter_finding_rows, safe_text
 from .plain import visible
 
 
@@ -30,14 +31,39 @@ def _text(value: Any) -> str:
     return safe_text(visible(value))
 
 
-def csv_bytes(headers: list[str], rows: list[list[Any]]) -> bytes:
+_BATCH = 512  # rows per piece
+
+
+def csv_pieces(headers: list[str], rows: Iterable[list[Any]]) -> Iterator[bytes]:
+    """The CSV file in pieces of a few hundred rows: the BOM and header first."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(headers)
+    yield "\ufeff".encode() + buffer.getvalue().encode("utf-8")
+    batch: list[list[str]] = []
     for row in rows:
-        writer.writerow([_text(v) for v in row])
-    return "\ufeff".encode() + buffer.getvalue().encode("utf-8")
+        batch.append([_text(v) for v in row])
+        if len(batch) == _BATCH:
+            yield _encoded(batch)
+            batch = []
+    if batch:
+        yield _encoded(batch)
+
+
+def _encoded(rows: list[list[str]]) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+def csv_bytes(headers: list[str], rows: Iterable[list[Any]]) -> bytes:
+    return b"".join(csv_pieces(headers, rows))
+
+
+def csv_chunks(report: Report, *, color: bool = False, width: int | None = None) -> Iterator[bytes]:
+    """The CSV report in pieces that join to :func:`render_csv`'s bytes (what the command line writes)."""
+    return csv_pieces(FINDING_HEADERS, iter_finding_rows(report))
 
 
 def render_csv(report: Report, *, color: bool = False, width: int | None = None) -> bytes:
-    return csv_bytes(FINDING_HEADERS, finding_rows(report))
+    return b"".join(csv_chunks(report))

@@ -8,12 +8,11 @@ escapes change no value: a parser reads exactly the strings of the report.
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterator
 from typing import Any
 
-from pydantic_core import PydanticSerializationError
-
 from ..models import Report
+from .json_stream import dump, json_pieces
 
 #: DEL, C1, bidi controls, line separators, and lone surrogates (a file name that is not valid UTF-8)
 _CONTROLS = [0x7F, *range(0x80, 0xA0), *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x2028, 0x2029,
@@ -73,12 +72,13 @@ def json_document(model: Any) -> str:
     """``model.to_json()``, controls escaped; also when a text holds a lone surrogate, which pydantic
     refuses (a ledger named on the command line by bytes that are not UTF-8): it is kept as a
     ``\\udcff`` escape, so the path reads back exactly as given."""
-    try:
-        text = model.to_json()
-    except PydanticSerializationError:
-        text = json.dumps(model.model_dump(mode="json"), ensure_ascii=False, indent=2)
-    return escape_json_controls(text)
+    return escape_json_controls(dump(model))
+
+
+def json_chunks(report: Report, *, color: bool = False, width: int | None = None) -> Iterator[str]:
+    """The JSON report in pieces that join to :func:`render_json`'s text (what the command line writes)."""
+    return json_pieces(report, escape_json_controls)
 
 
 def render_json(report: Report, *, color: bool = False, width: int | None = None) -> str:
-    return json_document(report) + "\n"
+    return "".join(json_chunks(report))

@@ -8,6 +8,7 @@ row claims have not already recovered from the group's entries.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -116,5 +117,6 @@ class AggregateKind:
             evidence["excess"] = format_money(excess)
         if recovered:
             evidence["already_recovered"] = format_money(recovered)
-        return Finding(rule, tuple(ordinals), render(rule.message, values), excess, {}, evidence,
+        # a group can hold every row of a category: its ordinals stay 8 bytes each until the report lists its rows
+        return Finding(rule, array("q", ordinals), render(rule.message, values), excess, {}, evidence,  # type: ignore[arg-type]
                        pooled_claim=pooled, with_entries=False)

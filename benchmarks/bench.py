@@ -152,6 +152,7 @@ def main() -> None:
     parser.add_argument("--repeat-rows", type=int, default=100_000,
                         help="rows of the one-invoice ledger (compared with a tenth of them); 0 to skip")
     parser.add_argument("--sample", type=int, default=2_000, help="entries for the Rule.matches comparison")
+    parser.add_argument("--jobs", type=int, default=2, help="worker processes for the one-file parallel check; 1 to skip")
     parser.add_argument("--out", type=Path, default=HERE / "out")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -194,6 +195,13 @@ def main() -> None:
         "identical_findings_rows": same_rows,
         "identical_findings": identical,
     }
+    if args.jobs > 1:  # one file on several cores, against the one-process check measured above
+        parallel: list = []
+        seconds = best_of(2, lambda: parallel.append(
+            check_ledger(ledger, project, pack, jobs=args.jobs, sources=(None, project_path)).to_json()))
+        results[f"jobs{args.jobs}_s"] = round(seconds, 3)
+        results[f"jobs{args.jobs}_speedup"] = round(full / seconds, 2)
+        results[f"jobs{args.jobs}_identical"] = parallel[-1] == report.to_json()
     if args.repeat_rows:
         results.update(one_invoice_ratio(args.out, project, pack, args.repeat_rows))
     if args.memory_rows:

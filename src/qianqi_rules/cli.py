@@ -65,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--today", type=_date, help="判断豁免是否到期所用的日期（默认今天）")
     check.add_argument("--format", choices=sorted(RENDERERS), default="table", help="输出格式")
     check.add_argument("--output", help="把报告写入文件而不是标准输出")
-    check.add_argument("--jobs", type=int, default=1, help="同时读取几个台账文件（进程数，默认 1）")
+    check.add_argument("--jobs", type=int, default=1, help="用几个进程检查（默认 1）：几个台账文件同时读；一个大台账由本进程读、各进程分批判断，结果不变")
     check.add_argument("--engine", choices=["local", "dask"], default="local",
                        help="整个计划（--projects）在哪里检查：local 本机进程（默认），dask 在 Dask 集群上")
     check.add_argument("--scheduler", help="Dask 调度器地址（如 tcp://10.0.0.5:8786）；不写则在本机启动 --jobs 个 Dask 工作进程")

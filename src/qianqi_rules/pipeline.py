@@ -61,6 +61,8 @@ def check_ledger(
     progress: Callable[[int, int], None] | None = None,
     sheet: str | None = None,
     services: ServiceRecords | str | Path | None = None,
+    jobs: int = 1,
+    sources: tuple[Sequence[str | Path] | None, str | Path] | None = None,
 ) -> Report:
     """Check a ledger file (CSV, or .xlsx with the ``excel`` extra); raises a
     :class:`~qianqi_rules.errors.QianqiError` if it cannot run.
@@ -70,14 +72,24 @@ def check_ledger(
 
     The file is streamed: memory grows with the findings and the groups rules
     keep totals for, not with the file.  ``progress(bytes_read, bytes_total)``
-    is called now and then.
+    is called now and then.  With ``jobs`` > 1 and ``sources = (rule folders or
+    None, project file)``, rows are judged in that many worker processes (they
+    load the pack and project from ``sources``); the report does not change.
     """
     pack = pack if pack is not None else default_pack()
     ledger = read_ledger(path, sheet, ledger_layout(pack, project))
     checker = Checker(project, pack, columns=ledger_columns(ledger), waivers=waivers, today=today,
                       retain_entries=False)
     records = as_records(services) if services is not None else None  # a bad file fails before the long part
-    summary, errors = feed(ledger, checker, progress)
+    if jobs > 1 and sources is not None:  # judged on several cores, read here: the same report
+        from .parallel_feed import feed_parallel
+
+        rule_paths, project_path = sources
+        summary, errors = feed_parallel(ledger, checker, ledger_columns(ledger), jobs=jobs, progress=progress,
+                                        rule_paths=[str(p) for p in rule_paths] if rule_paths else None,
+                                        project_path=str(project_path))
+    else:
+        summary, errors = feed(ledger, checker, progress)
     report = checker.report(input=summary, input_errors=errors, lookup=refetch([ledger], checker))
     if records is None:
         return report
@@ -191,7 +203,7 @@ def check_ledgers(
     names = [str(p) for p in paths]
     if len(names) == 1:
         return check_ledger(names[0], project, pack, waivers=waivers, today=today, progress=progress, sheet=sheet,
-                            services=services)
+                            services=services, jobs=jobs, sources=sources)
     records = as_records(services) if services is not None else None
     pack = pack if pack is not None else default_pack()
     layout = ledger_layout(pack, project)

@@ -17,8 +17,9 @@ from typing import Any
 from .evaluate import Checker
 from .evaluate.findings import EntryLookup
 from .evaluate.services import as_records, ledger_entries, with_services
+from .feeding import WORKER, feed, feed_parallel, start_worker
 from .ledger.services import ServiceRecords
-from .ledger import CounterAccounts, LedgerLayout, SkippedRow, TabularLedger, read_ledger
+from .ledger import CounterAccounts, LedgerLayout, TabularLedger, read_ledger
 from .models import OPTIONAL_FIELDS, Entry, EntryRecord, InputError, InputSummary, Project, Report
 from .normalise import RowNormaliser, normalise_mapping
 from .orchestrate import Part, checker_part, merge_parts, read_all
@@ -82,8 +83,6 @@ def check_ledger(
                       retain_entries=False)
     records = as_records(services) if services is not None else None  # a bad file fails before the long part
     if jobs > 1 and sources is not None:  # judged on several cores, read here: the same report
-        from .parallel_feed import feed_parallel
-
         rule_paths, project_path = sources
         summary, errors = feed_parallel(ledger, checker, ledger_columns(ledger), jobs=jobs, progress=progress,
                                         rule_paths=[str(p) for p in rule_paths] if rule_paths else None,
@@ -110,50 +109,6 @@ def ledger_layout(pack: RulePack, project: Project | None = None) -> LedgerLayou
 def ledger_columns(ledger: TabularLedger) -> set[str]:
     """The optional fields the ledger has columns for."""
     return set(ledger.columns) & set(OPTIONAL_FIELDS)
-
-
-def feed(
-    ledger: TabularLedger, checker: Checker, progress: Callable[[int, int], None] | None = None
-) -> tuple[InputSummary, list[InputError]]:
-    """Stream every row of ``ledger`` into ``checker``; account for each row exactly once."""
-    errors: list[InputError] = []
-    total = skipped = 0
-    rejected: set[int] = set()
-    money = MoneyTally()
-    normalise_row = RowNormaliser(ledger.headers)
-    report_progress = (lambda done: progress(done, ledger.size)) if progress is not None else None
-    for item in ledger.rows(report_progress):
-        total += 1
-        if isinstance(item, SkippedRow):
-            skipped += 1
-            money.add_text("skipped", item.debit, item.credit, item.kind)
-        elif isinstance(item, InputError):
-            errors.append(item)
-            rejected.add(item.row)
-            money.add_unread("rejected")
-        else:
-            result = normalise_row(item)
-            values = item.values
-            if isinstance(result, list):
-                errors.extend(result)
-                rejected.add(item.row)
-                money.add_text("rejected", values.get("amount", ""), values.get("credit", ""))
-            else:
-                checker.add(result)
-                money.add_text("checked", values.get("amount", ""), values.get("credit", ""))
-    summary = InputSummary(
-        path=ledger.path,
-        sha256=ledger.sha256,
-        encoding=ledger.encoding,
-        sheet=getattr(ledger, "sheet_read", None),
-        columns=dict(ledger.headers),
-        rows_total=total,
-        rows_checked=total - skipped - len(rejected),
-        rows_rejected=len(rejected),
-        rows_skipped=skipped,
-        money=money.result(),
-    )
-    return summary, errors
 
 
 def refetch(ledgers: Sequence[TabularLedger], checker: Checker) -> EntryLookup:
@@ -220,7 +175,7 @@ def check_ledgers(
     start = None
     if sources is not None:
         rule_paths, project_path = sources
-        start = functools.partial(_start_worker, [str(p) for p in rule_paths] if rule_paths else None,
+        start = functools.partial(start_worker, [str(p) for p in rule_paths] if rule_paths else None,
                                   str(project_path), sheet)
     parts = read_all(names, read, jobs=jobs, start=start, worker_read=_worker_part,
                      progress=(lambda done, _n, _p: progress(offsets[done], total)) if progress is not None else None)
@@ -252,22 +207,9 @@ def _part(
     return checker_part(ledger.path, checker, errors, summary)
 
 
-_WORKER: dict[str, Any] = {}
-
-
-def _start_worker(rule_paths: list[str] | None, project_path: str, sheet: str | None) -> None:
-    """Each worker process loads the pack (from the pack cache, as ``check`` does) and project itself."""
-    from .rules.cache import cached_rules
-
-    pack = cached_rules(rule_paths)
-    _WORKER["pack"] = pack
-    _WORKER["project"] = load_project(project_path, pack)
-    _WORKER["sheet"] = sheet
-
-
 def _worker_part(path: str) -> Part:
-    layout = ledger_layout(_WORKER["pack"], _WORKER["project"])
-    return _part(read_ledger(path, _WORKER["sheet"], layout), _WORKER["project"], _WORKER["pack"])
+    layout = ledger_layout(WORKER["pack"], WORKER["project"])
+    return _part(read_ledger(path, WORKER["sheet"], layout), WORKER["project"], WORKER["pack"])
 
 
 def check_entries(

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from qianqi_rules import check_ledger, load_project
-from qianqi_rules import parallel_feed
+from qianqi_rules import feeding
 from qianqi_rules.cli import main
 
 REPO = Path(__file__).parent.parent
@@ -25,8 +25,8 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 @pytest.fixture
 def threads(monkeypatch):
     """The parallel path on threads and in tiny batches: every batch seam is crossed, quickly."""
-    monkeypatch.setattr(parallel_feed, "EXECUTOR", ThreadPoolExecutor)
-    monkeypatch.setattr(parallel_feed, "BATCH_ROWS", [3])
+    monkeypatch.setattr(feeding, "EXECUTOR", ThreadPoolExecutor)
+    monkeypatch.setattr(feeding, "BATCH_ROWS", [3])
 
 
 @pytest.mark.parametrize("name", sorted(LABELS))
@@ -60,7 +60,7 @@ def test_worker_processes_give_the_same_report_on_a_synthetic_ledger(pack, tmp_p
 
     write_ledger(tmp_path / "l.csv", 3000, seed=5)
     write_project(tmp_path / "p.yaml")
-    monkeypatch.setattr(parallel_feed, "BATCH_ROWS", [700])
+    monkeypatch.setattr(feeding, "BATCH_ROWS", [700])
     project = load_project(tmp_path / "p.yaml", pack)
     one = check_ledger(tmp_path / "l.csv", project, pack, today=TODAY).to_json()
     for jobs in (2, 3):

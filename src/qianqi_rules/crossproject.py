@@ -22,6 +22,7 @@ from typing import Any
 
 from .errors import Position, RuleFileError
 from .models import Citation, CrossProjectClaim, CrossProjectFinding
+from .rules.templates import render
 from .values import ZERO
 from .yamlsafe import YamlLoadError, load_yaml_file
 
@@ -222,15 +223,10 @@ def _finding(rule: CrossRule, key: str, shuffle_key: str, claims: Sequence[Claim
               "total": f"{total:,.2f}", "categories": "、".join(dict.fromkeys(c.category for c in claims)), **fields}
     return CrossProjectFinding(
         rule_id=rule.id, rule_name=rule.name, title=rule.title, severity=rule.severity,  # type: ignore[arg-type]
-        citation=rule.citation, message=rule.message.format_map(_Missing(values)),
+        citation=rule.citation, message=render(rule.message, {k: str(v) for k, v in values.items()}),
         projects=sorted({c.project for c in claims}), claims=[_claim_ref(c) for c in claims],
         amount=total, clawback=clawback, evidence={"key": key, "shuffle_key": shuffle_key},
     )
-
-
-class _Missing(dict):
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
 
 
 def _order(claim: Claim) -> tuple[Any, ...]:

@@ -60,7 +60,7 @@ OPTIONAL_FIELDS = OPTIONAL_TEXT_FIELDS + STANDARD_FIELDS
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)  # built on first use: a check never uses the programme's
 
 
 class Entry(_Frozen):

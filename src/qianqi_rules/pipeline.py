@@ -12,13 +12,11 @@ import functools
 import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .evaluate import Checker
 from .evaluate.findings import EntryLookup
-from .evaluate.services import as_records, ledger_entries, with_services
 from .feeding import WORKER, feed, feed_parallel, start_worker
-from .ledger.services import ServiceRecords
 from .ledger import CounterAccounts, LedgerLayout, TabularLedger, read_ledger
 from .models import OPTIONAL_FIELDS, Entry, EntryRecord, InputError, InputSummary, Project, Report
 from .normalise import RowNormaliser, normalise_mapping
@@ -28,6 +26,9 @@ from .reconcile import MoneyTally, merge
 from .rules.cache import default_pack
 from .rules.pack import RulePack
 from .waivers import Waiver
+
+if TYPE_CHECKING:
+    from .ledger.services import ServiceRecords
 
 
 def load_rules(paths: str | Path | Sequence[str | Path] | None = None) -> RulePack:
@@ -81,7 +82,7 @@ def check_ledger(
     ledger = read_ledger(path, sheet, ledger_layout(pack, project))
     checker = Checker(project, pack, columns=ledger_columns(ledger), waivers=waivers, today=today,
                       retain_entries=False)
-    records = as_records(services) if services is not None else None  # a bad file fails before the long part
+    records = _records(services)  # a bad file fails before the long part
     if jobs > 1 and sources is not None:  # judged on several cores, read here: the same report
         rule_paths, project_path = sources
         summary, errors = feed_parallel(ledger, checker, ledger_columns(ledger), jobs=jobs, progress=progress,
@@ -92,8 +93,19 @@ def check_ledger(
     report = checker.report(input=summary, input_errors=errors, lookup=refetch([ledger], checker))
     if records is None:
         return report
+    from .evaluate.services import ledger_entries, with_services
+
     entries = ledger_entries([str(path)], sheet, ledger_layout(pack, project))
     return with_services(report, entries, records, pack, waivers=waivers, today=today)
+
+
+def _records(services: ServiceRecords | str | Path | None) -> ServiceRecords | None:
+    """The service records asked for (Article 15 is imported only when they are)."""
+    if services is None:
+        return None
+    from .evaluate.services import as_records
+
+    return as_records(services)
 
 
 def ledger_layout(pack: RulePack, project: Project | None = None) -> LedgerLayout:
@@ -159,7 +171,7 @@ def check_ledgers(
     if len(names) == 1:
         return check_ledger(names[0], project, pack, waivers=waivers, today=today, progress=progress, sheet=sheet,
                             services=services, jobs=jobs, sources=sources)
-    records = as_records(services) if services is not None else None
+    records = _records(services)
     pack = pack if pack is not None else default_pack()
     layout = ledger_layout(pack, project)
     ledgers = [read_ledger(name, sheet, layout) for name in names]
@@ -196,6 +208,8 @@ def check_ledgers(
     report = checker.report(input=combined, input_errors=errors, lookup=refetch(ledgers, checker), inputs=summaries)
     if records is None:
         return report
+    from .evaluate.services import ledger_entries, with_services
+
     return with_services(report, ledger_entries(names, sheet, layout), records, pack, waivers=waivers, today=today)
 
 
@@ -256,4 +270,6 @@ def check_entries(
     report = checker.report(input=summary, input_errors=errors)
     if services is None:
         return report
+    from .evaluate.services import as_records, with_services
+
     return with_services(report, parsed, as_records(services), checker.pack, waivers=waivers, today=today)

@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import Position, RuleFileError
-from .models import Citation, CrossProjectClaim, CrossProjectFinding
+from .models import Citation
+from .programme_models import CrossProjectClaim, CrossProjectFinding
 from .rules.templates import render
 from .values import ZERO
 from .yamlsafe import YamlLoadError, load_yaml_file

@@ -6,11 +6,12 @@ repeated keys and groups; a preview the claim's own findings, the keys it
 repeats and the groups it joins.  Nothing here reads or writes a checker.
 
 Order matters and is the same for both: refunds net the findings they undo in
-part; a key's bookings reversed in full are not uses of it; findings become
-violations, those undone in full are marked ``reversed_by`` (information only);
-waivers are applied; row claims are settled (the largest unwaived error claim
-on a row); then group totals are judged, each claiming only what the row
-claims have not already recovered from its entries.
+part; a key's bookings reversed in full are not uses of it; findings undone in
+full are marked reversed (information only); waivers are matched; row claims
+are settled (the largest unwaived error claim on a row); then group totals are
+judged, each claiming only what the row claims have not already recovered from
+its entries.  The result is compact (:class:`~.findings.Settled`, no
+violation yet): :mod:`.emit` makes each violation when the report is written.
 """
 
 from __future__ import annotations

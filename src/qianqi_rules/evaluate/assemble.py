@@ -91,7 +91,8 @@ class ReportStream:
 
         def lines() -> Iterator[Any]:
             for line, rows in self.clawback:
-                yield (line, rows) if long_rows is not None and len(rows) > long_rows else with_rows(line, rows)
+                apart = long_rows is not None and len(rows) > long_rows
+                yield (line, rows) if apart else with_rows(line, rows)
 
         return {"violations": self.emission.violations(long_rows), "clawback": lines()}
 

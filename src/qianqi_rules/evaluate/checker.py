@@ -352,8 +352,10 @@ class Checker:
         with self._lock:
             return self._stream(input, input_errors, lookup, inputs, release=True)
 
-    def _stream(self, input: InputSummary | None, input_errors: Iterable[InputError], lookup: EntryLookup | None,
-                inputs: Sequence[InputSummary], *, release: bool) -> ReportStream:
+    def _stream(
+        self, input: InputSummary | None, input_errors: Iterable[InputError], lookup: EntryLookup | None,
+        inputs: Sequence[InputSummary], *, release: bool,
+    ) -> ReportStream:
         if getattr(self, "_released", False):
             raise RuntimeError("this checker has made its last report (report_stream)")
         state = self._state

@@ -33,8 +33,10 @@ def reversed_finding(v: Violation, by_rows: list[int]) -> Violation:
     })
 
 
-def violation(settlement: Settlement, s: Settled, models: dict[int, Entry], *, without_rows: bool = False) -> Violation:
-    """The violation of ``s``; ``without_rows``: its ``rows`` left empty (they are written from ``s.rows``)."""
+def violation(
+    settlement: Settlement, s: Settled, models: dict[int, Entry], *, without_rows: bool = False
+) -> Violation:
+    """The violation of ``s``; ``without_rows``: its ``rows`` left empty (written from ``s.rows``)."""
     fetched = settlement.fetched if s.fetched else {}
     v = violation_of(s.finding, s.ordered, [] if without_rows else s.rows, settlement.table, fetched, models,
                      settlement.sources)
@@ -72,7 +74,7 @@ class Emission:
         return cls(settlement, plan, {j for warnings in plan.values() for j in warnings})
 
     def counts(self) -> dict[str, int]:
-        """The summary's counts: standing findings per severity, waived and reversed ones (folded not counted)."""
+        """The summary's counts: standing findings per severity, waived and reversed ones (folded: none)."""
         out = {s: 0 for s in (*SEVERITIES, "waived", "reversed")}
         for index, s in enumerate(self.settlement.settled):
             if index in self.folded:

@@ -98,7 +98,7 @@ class Settled:
 
 def settled(f: Finding, table: Table, sources: Sequence[str], reversed_by: list[int] | None = None,
             fetched: bool = True) -> Settled:
-    """``f`` settled as reversed in full by the rows ``reversed_by`` (or not), with its place in the report."""
+    """``f`` settled, reversed in full by the rows ``reversed_by`` (or not), with its place in the report."""
     ordered = array("q", in_row_order(f.ordinals, table))
     rows = array("q", map(table.rows.__getitem__, ordered))
     first_file = sources[table.files[ordered[0]]] if len(sources) > 1 and ordered else ""

@@ -66,7 +66,8 @@ def fold_plan(facets: Sequence[Facet], row_rules: Container[str]) -> dict[int, l
     """
     target: dict[Place, int] = {}
     for index, (place, severity, standing, rule_id) in enumerate(facets):
-        if place is not None and severity == "error" and standing and place not in target and rule_id in row_rules:
+        if place is not None and severity == "error" and standing and place not in target \
+                and rule_id in row_rules:
             target[place] = index
     plan: dict[int, list[int]] = {}
     if not target:
@@ -80,7 +81,8 @@ def fold_plan(facets: Sequence[Facet], row_rules: Container[str]) -> dict[int, l
 def with_folded(error: Violation, warnings: Sequence[Violation]) -> Violation:
     """``error`` with ``warnings`` added to its evidence."""
     extra = [folded_entry(w) for w in warnings]
-    return error.model_copy(update={"evidence": {**error.evidence, FOLDED: [*error.evidence.get(FOLDED, ()), *extra]}})
+    evidence = {**error.evidence, FOLDED: [*error.evidence.get(FOLDED, ()), *extra]}
+    return error.model_copy(update={"evidence": evidence})
 
 
 def fold_warnings(violations: Sequence[Violation], row_rules: Container[str]) -> list[Violation]:

@@ -21,6 +21,7 @@ from ...rules.symbols import DERIVED_FROM
 from ...rules.templates import render
 from ..context import EntryContext
 from ..findings import Finding, display
+from ..memo import PAYEE, ROW, TEXT, TextMemo, scope_of
 from ..plan import RulePlan
 from .common import run
 
@@ -83,6 +84,12 @@ class EntryKind:
         self.plan = plan
         self.context = context
         self.definition_names = frozenset(d.name for d in pack.definitions)  # derived: not shown as evidence
+        definitions = {d.name: d for d in pack.definitions}
+        #: rule id -> which texts its condition depends on (:mod:`..memo`)
+        self.scopes = {r.id: scope_of(r.when.symbols, definitions) if r.when is not None else ROW
+                       for r in plan.entry_rules}
+        self.by_text = TextMemo()
+        self.by_payee = TextMemo()
 
     def on_entry(
         self, entry: Entry | EntryRecord, ordinal: int, ctx: dict[str, Any], matched: Mapping[str, tuple[str, ...]],
@@ -90,14 +97,31 @@ class EntryKind:
         findings = []
         positive = ctx["amount"] > 0
         day = ctx["date"]
+        scopes = self.scopes
+        by_text = by_payee = None
         for rule in self.plan.entry_rules_for(ctx["category"], ctx["mentions"], ctx["payee_mentions"]):
             if not (positive or rule.refunds) or (rule.dated and not rule.in_force(day)):
                 continue
             assert rule.when is not None
-            try:
-                hit = rule.when.evaluate(ctx)
-            except evaluation_errors():
-                hit = run(rule, rule.when, ctx, entry)  # raises the explained error
+            scope = scopes[rule.id]
+            if scope == TEXT:
+                if by_text is None:
+                    by_text = self.by_text.answers((ctx["category_raw"], ctx["description"]))
+                answers = by_text
+            elif scope == PAYEE:
+                if by_payee is None:
+                    by_payee = self.by_payee.answers((ctx["category_raw"], ctx["description"], entry.payee or ""))
+                answers = by_payee
+            else:
+                answers = None
+            hit = answers.get(rule.id) if answers is not None else None
+            if hit is None:
+                try:
+                    hit = bool(rule.when.evaluate(ctx))
+                except evaluation_errors():
+                    hit = run(rule, rule.when, ctx, entry)  # raises the explained error
+                if answers is not None:
+                    answers[rule.id] = hit
             if not hit:
                 continue
             shown = {DERIVED_FROM.get(s, s) for s in rule.when.symbols} | rule.when.symbols

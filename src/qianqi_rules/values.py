@@ -27,6 +27,8 @@ _GROUPED = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
 #: A quadrillion yuan is far beyond any project, and far below what two-place money in Decimal's
 #: 28 digits can add up without error (1e26 raised InvalidOperation deep inside the report).
 MAX_AMOUNT = Decimal("1e15")
+#: ``-1234.50`` / ``1234``: ASCII, no white space, nothing for NFKC or the full pattern to change
+_PLAIN_AMOUNT = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
 
 
 def parse_amount(text: str) -> Decimal:
@@ -35,6 +37,11 @@ def parse_amount(text: str) -> Decimal:
     Thousands separators must be in the right places: ``12,34`` is refused
     rather than guessed.
     """
+    if _PLAIN_AMOUNT.fullmatch(text):  # what most cells are: the steps below, without those that change nothing
+        value = Decimal(text[1:] if text[0] in "+-" else text)
+        if value >= MAX_AMOUNT:
+            raise ValueError(too_large(text))
+        return -value if text[0] == "-" else value
     s = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
     if not s:
         raise ValueError("金额为空")
@@ -146,11 +153,15 @@ def to_date(value: object) -> dt.date:
 
 def normalise_text(value: str) -> str:
     """NFKC (full-width → half-width) and collapse runs of white space to one space."""
+    if value.isascii() and value.isprintable():  # NFKC leaves it as it is, and its only white space is " "
+        return " ".join(value.split()) if " " in value else value
     return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", value)).strip()
 
 
 def normalise_name(value: str) -> str:
     """A person's or unit's name for matching: NFKC, all white space removed."""
+    if value.isascii() and value.isprintable():  # as in normalise_text
+        return value.replace(" ", "")
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", value))
 
 

@@ -71,6 +71,8 @@ class StandardKind:
     def __init__(self, pack: RulePack, plan: RulePlan, context: EntryContext) -> None:
         self.plan = plan
         self.context = context
+        #: rule id -> the estimates' readings of texts already read (:func:`..estimates.estimate`)
+        self.readings: dict[str, dict[Any, Any]] = {r.id: {} for r in plan.standard_rules if r.estimate}
 
     def on_entry(
         self, entry: Entry | EntryRecord, ordinal: int, ctx: dict[str, Any],
@@ -118,7 +120,7 @@ class StandardKind:
         """Apply a standard to what the description states, where the ledger has no column for it."""
         if all(getattr(entry, f) not in (None, "") for f in standard.fields):
             return None  # the exact rule judges this entry
-        reading = estimate(standard, entry, ctx["description"], entry.payee or "")
+        reading = estimate(standard, entry, ctx["description"], entry.payee or "", self.readings[rule.id])
         if reading is None:
             return None
         outcome = judge(standard, reading.entry, reading.fallback)

@@ -28,7 +28,7 @@ _GROUPED = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
 #: 28 digits can add up without error (1e26 raised InvalidOperation deep inside the report).
 MAX_AMOUNT = Decimal("1e15")
 #: ``-1234.50`` / ``1234``: ASCII, no white space, nothing for NFKC or the full pattern to change
-_PLAIN_AMOUNT = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
+_PLAIN_AMOUNT = re.compile(r"[+-]?(?:[0-9]+|[0-9]{1,3}(?:,[0-9]{3})+)(?:\.[0-9]+)?")
 
 
 def parse_amount(text: str) -> Decimal:
@@ -38,7 +38,8 @@ def parse_amount(text: str) -> Decimal:
     rather than guessed.
     """
     if _PLAIN_AMOUNT.fullmatch(text):  # what most cells are: the steps below, without those that change nothing
-        value = Decimal(text[1:] if text[0] in "+-" else text)
+        number = text[1:] if text[0] in "+-" else text
+        value = Decimal(number.replace(",", "") if "," in number else number)
         if value >= MAX_AMOUNT:
             raise ValueError(too_large(text))
         return -value if text[0] == "-" else value

@@ -16,7 +16,7 @@ from ...fields import of_kind
 from ...models import Entry, EntryRecord
 from ...rules.compiled import evaluation_errors
 from ...rules.kind_spec import PROJECT_FIELDS, KindSpec
-from ...rules.pack import RulePack
+from ...rules.pack import Rule, RulePack
 from ...rules.symbols import DERIVED_FROM
 from ...rules.templates import render
 from ..context import EntryContext
@@ -64,6 +64,8 @@ SPEC = KindSpec(
     validate=_validate,
 )
 
+_RESIDUE_LIMIT = 50_000
+
 #: symbols that are sets of word families or the project: not shown as evidence values
 _FAMILY_SYMBOLS = ("project", "mentions", "payee_mentions", "category_groups")
 
@@ -90,68 +92,111 @@ class EntryKind:
                        for r in plan.entry_rules}
         self.by_text = TextMemo()
         self.by_payee = TextMemo()
+        #: (category as written, description, payee, amount > 0) -> the rules such an entry must still look at
+        self._residues: dict[tuple[str, str, str, bool], tuple[tuple[Rule, bool], ...]] = {}
 
     def on_entry(
         self, entry: Entry | EntryRecord, ordinal: int, ctx: dict[str, Any], matched: Mapping[str, tuple[str, ...]],
     ) -> list[Finding]:
-        findings = []
+        """The findings of the entry rules on one entry, in pack order.
+
+        The first entry with its texts (category, description, payee) and sign runs every rule that
+        can apply, as it always did, and leaves the *residue*: the rules a later entry with the same
+        texts and sign must still look at — those reading a per-row value, those with dates in force
+        (asked again per row), and those known to fire; a rule that reads only the texts and did not
+        fire cannot fire on such an entry and is left out.
+        """
         positive = ctx["amount"] > 0
+        key = (ctx["category_raw"], ctx["description"], entry.payee or "", positive)
+        residue = self._residues.get(key)
+        if residue is None:
+            return self._first(entry, ordinal, ctx, matched, positive, key)
+        findings = []
+        day = ctx["date"]
+        for rule, known in residue:
+            if rule.dated and not rule.in_force(day):
+                continue
+            if known or self._holds(rule, ctx, entry):
+                findings.append(self._finding(rule, entry, ordinal, ctx, matched))
+        return findings
+
+    def _first(
+        self, entry: Entry | EntryRecord, ordinal: int, ctx: dict[str, Any], matched: Mapping[str, tuple[str, ...]],
+        positive: bool, key: tuple[str, str, str, bool],
+    ) -> list[Finding]:
+        """:meth:`on_entry` for the first entry with these texts and sign: every rule, and the residue kept."""
+        findings = []
+        residue: list[tuple[Rule, bool]] = []
         day = ctx["date"]
         scopes = self.scopes
-        by_text = by_payee = None
         for rule in self.plan.entry_rules_for(ctx["category"], ctx["mentions"], ctx["payee_mentions"]):
-            if not (positive or rule.refunds) or (rule.dated and not rule.in_force(day)):
+            if not (positive or rule.refunds):
                 continue
-            assert rule.when is not None
-            scope = scopes[rule.id]
-            if scope == TEXT:
-                if by_text is None:
-                    by_text = self.by_text.answers((ctx["category_raw"], ctx["description"]))
-                answers = by_text
-            elif scope == PAYEE:
-                if by_payee is None:
-                    by_payee = self.by_payee.answers((ctx["category_raw"], ctx["description"], entry.payee or ""))
-                answers = by_payee
-            else:
-                answers = None
-            hit = answers.get(rule.id) if answers is not None else None
-            if hit is None:
-                try:
-                    hit = bool(rule.when.evaluate(ctx))
-                except evaluation_errors():
-                    hit = run(rule, rule.when, ctx, entry)  # raises the explained error
-                if answers is not None:
-                    answers[rule.id] = hit
-            if not hit:
+            if rule.dated and not rule.in_force(day):
+                residue.append((rule, False))
                 continue
-            shown = {DERIVED_FROM.get(s, s) for s in rule.when.symbols} | rule.when.symbols
-            evidence: dict[str, Any] = {
-                s: display(ctx[s]) for s in sorted(shown)
-                if s not in _FAMILY_SYMBOLS and s not in self.definition_names
-            }
-            case = ""
-            if rule.cases:  # the first named case that holds: the officer's own name for why it fired
-                case = next((name for name, expression in rule.cases if expression.evaluate(ctx)), "")
-                evidence["case"] = case
-            hits = {t: list(matched[t]) for t in sorted(rule.entry_terms) if t in matched}
-            if hits:
-                evidence["matched"] = hits
-            if "payee_mentions" in rule.when.symbols:
-                in_payee = self.context.scan(entry.payee or "")[0]
-                evidence["payee_matched"] = {t: list(in_payee[t]) for t in sorted(rule.entry_terms) if t in in_payee}
-            words = _named_words(hits, self.pack.terms)
-            values = self.context.message_values(entry, ctx, words)
-            if rule.cases:
-                values["case"] = case
-            findings.append(
-                Finding(
-                    rule=rule,
-                    ordinals=(ordinal,),
-                    message=render(rule.message, values),
-                    amount=entry.amount,
-                    claims={ordinal: entry.amount} if rule.clawback == "amount" else {},
-                    evidence=evidence,
-                    entries={ordinal: entry},
-                )
-            )
+            hit = self._holds(rule, ctx, entry)
+            if scopes[rule.id] == ROW:
+                residue.append((rule, False))
+            elif hit:
+                residue.append((rule, True))
+            if hit:
+                findings.append(self._finding(rule, entry, ordinal, ctx, matched))
+        if len(self._residues) >= _RESIDUE_LIMIT:
+            self._residues.clear()
+        self._residues[key] = tuple(residue)
         return findings
+
+    def _holds(self, rule: Rule, ctx: dict[str, Any], entry: Entry | EntryRecord) -> bool:
+        """Whether the rule's condition holds; answered from the memo where it reads only texts."""
+        assert rule.when is not None
+        scope = self.scopes[rule.id]
+        if scope == TEXT:
+            answers: dict[str, bool] | None = self.by_text.answers((ctx["category_raw"], ctx["description"]))
+        elif scope == PAYEE:
+            answers = self.by_payee.answers((ctx["category_raw"], ctx["description"], entry.payee or ""))
+        else:
+            answers = None
+        hit = answers.get(rule.id) if answers is not None else None
+        if hit is None:
+            try:
+                hit = bool(rule.when.evaluate(ctx))
+            except evaluation_errors():
+                hit = bool(run(rule, rule.when, ctx, entry))  # raises the explained error
+            if answers is not None:
+                answers[rule.id] = hit
+        return hit
+
+    def _finding(
+        self, rule: Rule, entry: Entry | EntryRecord, ordinal: int, ctx: dict[str, Any],
+        matched: Mapping[str, tuple[str, ...]],
+    ) -> Finding:
+        assert rule.when is not None
+        shown = {DERIVED_FROM.get(s, s) for s in rule.when.symbols} | rule.when.symbols
+        evidence: dict[str, Any] = {
+            s: display(ctx[s]) for s in sorted(shown)
+            if s not in _FAMILY_SYMBOLS and s not in self.definition_names
+        }
+        case = ""
+        if rule.cases:  # the first named case that holds: the officer's own name for why it fired
+            case = next((name for name, expression in rule.cases if expression.evaluate(ctx)), "")
+            evidence["case"] = case
+        hits = {t: list(matched[t]) for t in sorted(rule.entry_terms) if t in matched}
+        if hits:
+            evidence["matched"] = hits
+        if "payee_mentions" in rule.when.symbols:
+            in_payee = self.context.scan(entry.payee or "")[0]
+            evidence["payee_matched"] = {t: list(in_payee[t]) for t in sorted(rule.entry_terms) if t in in_payee}
+        words = _named_words(hits, self.pack.terms)
+        values = self.context.message_values(entry, ctx, words)
+        if rule.cases:
+            values["case"] = case
+        return Finding(
+            rule=rule,
+            ordinals=(ordinal,),
+            message=render(rule.message, values),
+            amount=entry.amount,
+            claims={ordinal: entry.amount} if rule.clawback == "amount" else {},
+            evidence=evidence,
+            entries={ordinal: entry},
+        )

@@ -205,6 +205,8 @@ def clean_code(value: str) -> str:
     A placeholder (无, /, —, N/A …) is no code at all: two rows without an invoice
     number do not share one.
     """
+    if value.isdigit() and value.isascii():  # an invoice number as most are: nothing below changes it
+        return "" if value in CODE_PLACEHOLDERS else value
     code = normalise_name(value).lstrip("'").upper()
     return "" if code in CODE_PLACEHOLDERS or _ONLY_PUNCTUATION.match(code) else code
 
@@ -215,7 +217,8 @@ _INVOICE_SEPARATORS = re.compile(r"[-_.·]")
 def clean_invoice(value: str) -> str:
     """An invoice number as :func:`clean_code`, also without the separators some clerks type
     between its groups of digits (``2511-0000-0123`` is ``25110000 0123`` is ``251100000123``)."""
-    return _INVOICE_SEPARATORS.sub("", clean_code(value))
+    code = clean_code(value)
+    return _INVOICE_SEPARATORS.sub("", code) if not code.isdigit() else code
 
 
 _COUNT_UNITS = re.compile(r"(人次|人|名|位)$")

@@ -63,9 +63,9 @@ class TextMemo:
     __slots__ = ("_answers",)
 
     def __init__(self) -> None:
-        self._answers: dict[Any, dict[str, bool]] = {}
+        self._answers: dict[Any, dict[Any, Any]] = {}
 
-    def answers(self, key: Any) -> dict[str, bool]:
+    def answers(self, key: Any) -> dict[Any, Any]:
         found = self._answers.get(key)
         if found is None:
             if len(self._answers) >= _LIMIT:

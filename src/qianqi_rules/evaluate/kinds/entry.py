@@ -92,22 +92,24 @@ class EntryKind:
                        for r in plan.entry_rules}
         self.by_text = TextMemo()
         self.by_payee = TextMemo()
-        #: (category as written, description, payee, amount > 0) -> the rules such an entry must still look at
-        self._residues: dict[tuple[str, str, str, bool], tuple[tuple[Rule, bool], ...]] = {}
+        #: (category as written, description, amount > 0, payee's word families) -> the rules such an entry
+        #: must still look at
+        self._residues: dict[tuple[str, str, bool, frozenset[str]], tuple[tuple[Rule, bool], ...]] = {}
 
     def on_entry(
         self, entry: Entry | EntryRecord, ordinal: int, ctx: dict[str, Any], matched: Mapping[str, tuple[str, ...]],
     ) -> list[Finding]:
         """The findings of the entry rules on one entry, in pack order.
 
-        The first entry with its texts (category, description, payee) and sign runs every rule that
-        can apply, as it always did, and leaves the *residue*: the rules a later entry with the same
-        texts and sign must still look at — those reading a per-row value, those with dates in force
-        (asked again per row), and those known to fire; a rule that reads only the texts and did not
-        fire cannot fire on such an entry and is left out.
+        The first entry with its category and description (as written), its sign and the word families
+        of its payee's name runs every rule that can apply, as it always did, and leaves the *residue*:
+        the rules a later entry with the same must still look at — those reading a per-row value or the
+        payee (answered from the payee memo), those with dates in force (asked again per row), and those
+        known to fire; a rule that reads only the category and description and did not fire cannot fire
+        on such an entry and is left out.
         """
         positive = ctx["amount"] > 0
-        key = (ctx["category_raw"], ctx["description"], entry.payee or "", positive)
+        key = (ctx["category_raw"], ctx["description"], positive, ctx["payee_mentions"])
         residue = self._residues.get(key)
         if residue is None:
             return self._first(entry, ordinal, ctx, matched, positive, key)
@@ -122,7 +124,7 @@ class EntryKind:
 
     def _first(
         self, entry: Entry | EntryRecord, ordinal: int, ctx: dict[str, Any], matched: Mapping[str, tuple[str, ...]],
-        positive: bool, key: tuple[str, str, str, bool],
+        positive: bool, key: tuple[str, str, bool, frozenset[str]],
     ) -> list[Finding]:
         """:meth:`on_entry` for the first entry with these texts and sign: every rule, and the residue kept."""
         findings = []
@@ -136,7 +138,7 @@ class EntryKind:
                 residue.append((rule, False))
                 continue
             hit = self._holds(rule, ctx, entry)
-            if scopes[rule.id] == ROW:
+            if scopes[rule.id] != TEXT:
                 residue.append((rule, False))
             elif hit:
                 residue.append((rule, True))

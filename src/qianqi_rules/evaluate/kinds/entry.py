@@ -92,61 +92,74 @@ class EntryKind:
                        for r in plan.entry_rules}
         self.by_text = TextMemo()
         self.by_payee = TextMemo()
-        #: (category as written, description, amount > 0, payee's word families) -> the rules such an entry
-        #: must still look at
-        self._residues: dict[tuple[str, str, bool, frozenset[str]], tuple[tuple[Rule, bool], ...]] = {}
+        #: (category as written, description, payee, amount > 0) -> the rules such an entry must still look
+        #: at, each with whether it is known to fire (see :meth:`on_entry`)
+        self._residues: dict[tuple[str, str, str, bool], tuple[tuple[Rule, bool], ...]] = {}
+        #: (category as written, description, amount > 0, the payee's word families) -> the same, coarser
+        self._coarse: dict[tuple[str, str, bool, frozenset[str]], tuple[tuple[Rule, bool], ...]] = {}
 
     def on_entry(
         self, entry: Entry | EntryRecord, ordinal: int, ctx: dict[str, Any], matched: Mapping[str, tuple[str, ...]],
     ) -> list[Finding]:
         """The findings of the entry rules on one entry, in pack order.
 
-        The first entry with its category and description (as written), its sign and the word families
-        of its payee's name runs every rule that can apply, as it always did, and leaves the *residue*:
-        the rules a later entry with the same must still look at — those reading a per-row value or the
-        payee (answered from the payee memo), those with dates in force (asked again per row), and those
-        known to fire; a rule that reads only the category and description and did not fire cannot fire
-        on such an entry and is left out.
+        An entry whose category and description (as written), payee and sign were seen before looks
+        only at the *residue* those left: the rules that read a per-row value, those with dates in
+        force (asked again per row), and those known to fire.  A rule that reads only those texts
+        (:mod:`..memo`) and did not fire cannot fire on such an entry, and is left out.  The first
+        entry with them starts from the coarser residue of its category, description, sign and the
+        word families of its payee's name (which decide the rules that can apply at all), or from
+        every rule that can apply; it evaluates them in pack order as always.
         """
         positive = ctx["amount"] > 0
-        key = (ctx["category_raw"], ctx["description"], positive, ctx["payee_mentions"])
+        day = ctx["date"]
+        key = (ctx["category_raw"], ctx["description"], entry.payee or "", positive)
         residue = self._residues.get(key)
-        if residue is None:
-            return self._first(entry, ordinal, ctx, matched, positive, key)
+        if residue is not None:
+            findings = []
+            for rule, known in residue:
+                if rule.dated and not rule.in_force(day):
+                    continue
+                if known or self._holds(rule, ctx, entry):
+                    findings.append(self._finding(rule, entry, ordinal, ctx, matched))
+            return findings
+        coarse_key = (ctx["category_raw"], ctx["description"], positive, ctx["payee_mentions"])
+        coarse = self._coarse.get(coarse_key)
+        if coarse is None:
+            rules = self.plan.entry_rules_for(ctx["category"], ctx["mentions"], ctx["payee_mentions"])
+            candidates: tuple[tuple[Rule, bool], ...] = tuple((r, False) for r in rules if positive or r.refunds)
+        else:
+            candidates = coarse
         findings = []
-        day = ctx["date"]
-        for rule, known in residue:
-            if rule.dated and not rule.in_force(day):
-                continue
-            if known or self._holds(rule, ctx, entry):
-                findings.append(self._finding(rule, entry, ordinal, ctx, matched))
-        return findings
-
-    def _first(
-        self, entry: Entry | EntryRecord, ordinal: int, ctx: dict[str, Any], matched: Mapping[str, tuple[str, ...]],
-        positive: bool, key: tuple[str, str, bool, frozenset[str]],
-    ) -> list[Finding]:
-        """:meth:`on_entry` for the first entry with these texts and sign: every rule, and the residue kept."""
-        findings = []
-        residue: list[tuple[Rule, bool]] = []
-        day = ctx["date"]
+        fine: list[tuple[Rule, bool]] = []  # the residue of this key
+        rough: list[tuple[Rule, bool]] = []  # and of the coarse one
         scopes = self.scopes
-        for rule in self.plan.entry_rules_for(ctx["category"], ctx["mentions"], ctx["payee_mentions"]):
-            if not (positive or rule.refunds):
-                continue
+        for rule, known in candidates:
             if rule.dated and not rule.in_force(day):
-                residue.append((rule, False))
+                fine.append((rule, known))
+                rough.append((rule, known))
                 continue
-            hit = self._holds(rule, ctx, entry)
-            if scopes[rule.id] != TEXT:
-                residue.append((rule, False))
+            hit = known or self._holds(rule, ctx, entry)
+            scope = scopes[rule.id]
+            if scope == ROW:
+                fine.append((rule, False))
+                rough.append((rule, False))
+            elif scope == PAYEE:
+                rough.append((rule, False))
+                if hit:
+                    fine.append((rule, True))
             elif hit:
-                residue.append((rule, True))
+                fine.append((rule, True))
+                rough.append((rule, True))
             if hit:
                 findings.append(self._finding(rule, entry, ordinal, ctx, matched))
+        if coarse is None:
+            if len(self._coarse) >= _RESIDUE_LIMIT:
+                self._coarse.clear()
+            self._coarse[coarse_key] = tuple(rough)
         if len(self._residues) >= _RESIDUE_LIMIT:
             self._residues.clear()
-        self._residues[key] = tuple(residue)
+        self._residues[key] = tuple(fine)
         return findings
 
     def _holds(self, rule: Rule, ctx: dict[str, Any], entry: Entry | EntryRecord) -> bool:

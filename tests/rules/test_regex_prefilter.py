@@ -101,3 +101,12 @@ def test_a_prefiltered_pattern_matches_exactly_where_re2_does(pattern: str, text
     possible = prefilter(pattern)
     if possible is not None and raw.search(text) is not None:
         assert possible(text)
+
+
+def test_a_pattern_pickles_with_its_prefilter() -> None:  # the pack cache stores compiled patterns
+    import pickle
+
+    pattern = compile_pattern("(发票|票)是[^，]{1,8}开的")
+    restored = pickle.loads(pickle.dumps(pattern))
+    assert restored._clauses == pattern._clauses and restored._possible is not None
+    assert restored.search("拿发票报销") is None and restored.search("票是别人开的") is not None

@@ -110,7 +110,11 @@ def required_literals(pattern: str) -> tuple[Clause, ...]:
 
 def prefilter(pattern: str) -> Callable[[str], bool] | None:
     """A function false only for texts in which ``pattern`` cannot match; None when it would always be true."""
-    clauses = required_literals(pattern)
+    return from_clauses(required_literals(pattern))
+
+
+def from_clauses(clauses: tuple[Clause, ...]) -> Callable[[str], bool] | None:
+    """The test :func:`prefilter` makes of a pattern's clauses (kept with a pickled pattern: functions do not pickle)."""
     if not clauses:
         return None
     if len(clauses) == 1 and len(clauses[0]) == 1:

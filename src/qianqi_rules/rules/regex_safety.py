@@ -33,7 +33,7 @@ from typing import Any
 
 import re2
 
-from .regex_prefilter import prefilter
+from .regex_prefilter import from_clauses, required_literals
 
 MAX_PATTERN = 500
 #: RE2's own limit for one ``{m,n}`` (and for counts multiplied through nesting)
@@ -135,12 +135,16 @@ class LinearPattern:
     answering None for them saves the call into RE2.
     """
 
-    __slots__ = ("pattern", "_regexp", "_possible")
+    __slots__ = ("pattern", "_regexp", "_clauses", "_possible")
 
-    def __init__(self, pattern: str, regexp: Any) -> None:
+    def __init__(self, pattern: str, regexp: Any, clauses: tuple[frozenset[str], ...] | None = None) -> None:
         self.pattern = pattern
         self._regexp = regexp
-        self._possible = prefilter(pattern)
+        self._clauses = required_literals(pattern) if clauses is None else clauses
+        self._possible = from_clauses(self._clauses)
+
+    def __reduce__(self) -> tuple[Any, ...]:  # the pack cache: the test is rebuilt from its clauses
+        return (LinearPattern, (self.pattern, self._regexp, self._clauses))
 
     def search(self, text: str, *args: Any) -> Any:
         possible = self._possible

@@ -20,7 +20,7 @@ from .parties import ProjectParties
 
 _CACHE_LIMIT = 100_000
 #: templates are larger (a dict each): a ledger whose every description is new keeps at most this many
-_TEMPLATE_LIMIT = 20_000
+_TEMPLATE_LIMIT = 8_000
 
 
 class _Context(dict):  # type: ignore[type-arg]

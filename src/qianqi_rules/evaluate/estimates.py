@@ -241,7 +241,7 @@ def estimate(standard: Standard, entry: Any, description: str, payee: str,
                     reading.stated, reading.key_text, dict(reading.evidence), reading.fallback)
 
 
-_MEMO_LIMIT = 50_000
+_MEMO_LIMIT = 10_000
 
 
 def _read(standard: Standard, written: tuple[object, ...], description: str, payee: str) -> _Reading | None:

@@ -30,7 +30,7 @@ PAYEE_SYMBOLS = TEXT_SYMBOLS | frozenset({
 })
 #: scopes: evaluated every row, memoised by (category, description), by (category, description, payee)
 ROW, TEXT, PAYEE = 0, 1, 2
-_LIMIT = 50_000
+_LIMIT = 20_000
 
 
 def scope_of(symbols: Iterable[str], definitions: Mapping[str, Any]) -> int:

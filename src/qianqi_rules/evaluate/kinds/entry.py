@@ -64,7 +64,7 @@ SPEC = KindSpec(
     validate=_validate,
 )
 
-_RESIDUE_LIMIT = 50_000
+_RESIDUE_LIMIT = 30_000
 
 #: symbols that are sets of word families or the project: not shown as evidence values
 _FAMILY_SYMBOLS = ("project", "mentions", "payee_mentions", "category_groups")
@@ -91,7 +91,10 @@ class EntryKind:
         self.scopes = {r.id: scope_of(r.when.symbols, definitions) if r.when is not None else ROW
                        for r in plan.entry_rules}
         self.by_text = TextMemo()
-        self.by_payee = TextMemo()
+        #: one (rule, known to fire) pair per rule and answer, and one copy of each distinct residue:
+        #: 26,000 keys at 200,000 rows share a few hundred residues
+        self._pairs = {r.id: ((r, False), (r, True)) for r in plan.entry_rules}
+        self._shared: dict[tuple[tuple[str, bool], ...], tuple[tuple[Rule, bool], ...]] = {}
         #: (category as written, description, payee, amount > 0) -> the rules such an entry must still look
         #: at, each with whether it is known to fire (see :meth:`on_entry`)
         self._residues: dict[tuple[str, str, str, bool], tuple[tuple[Rule, bool], ...]] = {}
@@ -134,44 +137,49 @@ class EntryKind:
         fine: list[tuple[Rule, bool]] = []  # the residue of this key
         rough: list[tuple[Rule, bool]] = []  # and of the coarse one
         scopes = self.scopes
+        pairs = self._pairs
         for rule, known in candidates:
+            unknown, fires = pairs[rule.id]
             if rule.dated and not rule.in_force(day):
-                fine.append((rule, known))
-                rough.append((rule, known))
+                fine.append(fires if known else unknown)
+                rough.append(fires if known else unknown)
                 continue
             hit = known or self._holds(rule, ctx, entry)
             scope = scopes[rule.id]
             if scope == ROW:
-                fine.append((rule, False))
-                rough.append((rule, False))
+                fine.append(unknown)
+                rough.append(unknown)
             elif scope == PAYEE:
-                rough.append((rule, False))
+                rough.append(unknown)
                 if hit:
-                    fine.append((rule, True))
+                    fine.append(fires)
             elif hit:
-                fine.append((rule, True))
-                rough.append((rule, True))
+                fine.append(fires)
+                rough.append(fires)
             if hit:
                 findings.append(self._finding(rule, entry, ordinal, ctx, matched))
         if coarse is None:
             if len(self._coarse) >= _RESIDUE_LIMIT:
                 self._coarse.clear()
-            self._coarse[coarse_key] = tuple(rough)
+            self._coarse[coarse_key] = self._share(tuple(rough))
         if len(self._residues) >= _RESIDUE_LIMIT:
             self._residues.clear()
-        self._residues[key] = tuple(fine)
+        self._residues[key] = self._share(tuple(fine))
         return findings
+
+    def _share(self, residue: tuple[tuple[Rule, bool], ...]) -> tuple[tuple[Rule, bool], ...]:
+        """The one copy of this residue (keyed by rule ids: a rule itself is not hashed)."""
+        if len(self._shared) >= _RESIDUE_LIMIT:
+            self._shared.clear()
+        return self._shared.setdefault(tuple((rule.id, known) for rule, known in residue), residue)
 
     def _holds(self, rule: Rule, ctx: dict[str, Any], entry: Entry | EntryRecord) -> bool:
         """Whether the rule's condition holds; answered from the memo where it reads only texts."""
         assert rule.when is not None
         scope = self.scopes[rule.id]
-        if scope == TEXT:
-            answers: dict[str, bool] | None = self.by_text.answers((ctx["category_raw"], ctx["description"]))
-        elif scope == PAYEE:
-            answers = self.by_payee.answers((ctx["category_raw"], ctx["description"], entry.payee or ""))
-        else:
-            answers = None
+        # a rule reading the payee is answered once per (texts, payee, sign) by the residue instead: a memo
+        # of its own would hold a dict per such triple for little gain
+        answers = self.by_text.answers((ctx["category_raw"], ctx["description"])) if scope == TEXT else None
         hit = answers.get(rule.id) if answers is not None else None
         if hit is None:
             try:

@@ -224,6 +224,8 @@ def estimate(standard: Standard, entry: Any, description: str, payee: str,
     """
     written = tuple(None if (value := getattr(entry, name, None)) in (None, "") else value
                     for name in ESTIMATED_FIELDS)
+    if written == _NOTHING_WRITTEN:  # what a ledger without these columns gives: one key tuple for all of them
+        written = _NOTHING_WRITTEN
     if memo is None:
         reading = _read(standard, written, description, payee)
     else:
@@ -242,6 +244,7 @@ def estimate(standard: Standard, entry: Any, description: str, payee: str,
 
 
 _MEMO_LIMIT = 10_000
+_NOTHING_WRITTEN = (None,) * len(ESTIMATED_FIELDS)
 
 
 def _read(standard: Standard, written: tuple[object, ...], description: str, payee: str) -> _Reading | None:

@@ -91,3 +91,44 @@ def test_names_match_whatever_dot_or_case_is_typed() -> None:
     assert name_key("阿依古丽•买买提") == name_key("阿依古丽·买买提") == name_key("阿依古丽.买买提")
     assert name_key("WANG Lei") == name_key("Wang Lei")
     assert name_key("刘振华（北京大学）") == name_key("刘振华")
+
+
+# ---------------------------------------------------------------------- the fast paths (hot path work, issue 16)
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from qianqi_rules.values import clean_code, clean_invoice, normalise_name, normalise_text  # noqa: E402
+
+_plain = st.from_regex(r"\A[+-]?(?:[0-9]{1,20}|[0-9]{1,3}(?:,[0-9]{3}){1,6}|[0-9]{1,4},[0-9]{1,4})(?:\.[0-9]{1,30})?\Z")
+
+
+def _outcome(f, text):
+    try:
+        value = f(text)
+        return (repr(value),)
+    except ValueError as exc:
+        return ("error", str(exc))
+
+
+@given(_plain)
+def test_a_plain_amount_parses_as_the_full_path_parses_it(text: str) -> None:
+    # a leading space makes parse_amount take its full path (NFKC, white space, the full pattern)
+    assert _outcome(parse_amount, text) == _outcome(parse_amount, " " + text)
+
+
+@given(st.text(st.characters(max_codepoint=127), max_size=12))
+def test_ascii_texts_and_codes_clean_as_the_full_path_cleans_them(text: str) -> None:
+    import re
+    import unicodedata
+
+    assert normalise_text(text) == re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip()
+    assert normalise_name(text) == re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+    # a trailing full-width space is removed by the full path, and keeps these off the fast one
+    assert clean_code(text) == clean_code(text + "\u3000")
+    assert clean_invoice(text) == clean_invoice(text + "\u3000")
+
+
+@given(st.from_regex(r"\A[0-9]{1,22}\Z"))
+def test_an_invoice_number_of_digits_cleans_as_the_full_path_cleans_it(text: str) -> None:
+    assert clean_code(text) == clean_code(text + "\u3000")
+    assert clean_invoice(text) == clean_invoice(text + "\u3000") == ("" if text == "0" else text)

@@ -227,7 +227,7 @@ class RowNormaliser:
     def __call__(self, raw: RawRow) -> Entry | EntryRecord | list[InputError]:
         values = raw.values
         texts = self._texts
-        if any(len(v) > MAX_CELL for v in values.values()):
+        if values and max(map(len, values.values())) > MAX_CELL:
             return normalise_row(raw, self.headers)
         try:
             cell = values["date"]
@@ -259,9 +259,15 @@ class RowNormaliser:
                 except ValueError:
                     return normalise_row(raw, self.headers)
         entry_id = values.get("entry_id", "")
+        if _as_written(entry_id):  # a plain serial number is its own text: not worth a place in the cache
+            pass
+        elif entry_id.strip():
+            entry_id = texts.get(entry_id) or self._miss(texts, entry_id, normalise_text)
+        else:
+            entry_id = str(raw.row)
         return EntryRecord(
             raw.row,
-            (texts.get(entry_id) or self._miss(texts, entry_id, normalise_text)) if entry_id.strip() else str(raw.row),
+            entry_id,
             date,
             category,
             amount,
@@ -271,6 +277,14 @@ class RowNormaliser:
 
 _PLAIN_AMOUNT = re.compile(r"-?\d+(?:\.\d+)?")
 _GROUPED_AMOUNT = re.compile(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+#: what most cells are: up to 15 digits before the point (under MAX_AMOUNT) and up to 2 after (whole cents)
+_CENTS_AMOUNT = re.compile(r"-?[0-9]{1,15}(?:\.[0-9]{1,2})?")
+_GROUPED_CENTS = re.compile(r"-?[0-9]{1,3}(?:,[0-9]{3}){1,4}(?:\.[0-9]{1,2})?")
+
+
+def _as_written(text: str) -> bool:
+    """Whether :func:`normalise_text` leaves ``text`` as it is and it is not empty (ASCII, no white space)."""
+    return bool(text) and text.isascii() and text.isprintable() and " " not in text
 
 
 def _fast_amount(text: str) -> Decimal:
@@ -279,6 +293,10 @@ def _fast_amount(text: str) -> Decimal:
     An amount the slow path refuses (over :data:`MAX_AMOUNT`, or finer than a cent) raises, so the
     row goes through :func:`normalise_row`, which says what is wrong.
     """
+    if _CENTS_AMOUNT.fullmatch(text):  # nothing to check: it is under the cap and exact to the cent
+        return Decimal(text)
+    if _GROUPED_CENTS.fullmatch(text):
+        return Decimal(text.replace(",", ""))
     if _PLAIN_AMOUNT.fullmatch(text):
         value = Decimal(text)
     elif _GROUPED_AMOUNT.fullmatch(text):

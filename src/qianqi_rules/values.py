@@ -27,6 +27,8 @@ _GROUPED = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
 #: A quadrillion yuan is far beyond any project, and far below what two-place money in Decimal's
 #: 28 digits can add up without error (1e26 raised InvalidOperation deep inside the report).
 MAX_AMOUNT = Decimal("1e15")
+#: ``-1234.50`` / ``1234``: ASCII, no white space, nothing for NFKC or the full pattern to change
+_PLAIN_AMOUNT = re.compile(r"[+-]?(?:[0-9]+|[0-9]{1,3}(?:,[0-9]{3})+)(?:\.[0-9]+)?")
 
 
 def parse_amount(text: str) -> Decimal:
@@ -35,6 +37,12 @@ def parse_amount(text: str) -> Decimal:
     Thousands separators must be in the right places: ``12,34`` is refused
     rather than guessed.
     """
+    if _PLAIN_AMOUNT.fullmatch(text):  # what most cells are: the steps below, without those that change nothing
+        number = text[1:] if text[0] in "+-" else text
+        value = Decimal(number.replace(",", "") if "," in number else number)
+        if value >= MAX_AMOUNT:
+            raise ValueError(too_large(text))
+        return -value if text[0] == "-" else value
     s = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
     if not s:
         raise ValueError("金额为空")
@@ -146,11 +154,15 @@ def to_date(value: object) -> dt.date:
 
 def normalise_text(value: str) -> str:
     """NFKC (full-width → half-width) and collapse runs of white space to one space."""
+    if value.isascii() and value.isprintable():  # NFKC leaves it as it is, and its only white space is " "
+        return " ".join(value.split()) if " " in value else value
     return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", value)).strip()
 
 
 def normalise_name(value: str) -> str:
     """A person's or unit's name for matching: NFKC, all white space removed."""
+    if value.isascii() and value.isprintable():  # as in normalise_text
+        return value.replace(" ", "")
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", value))
 
 
@@ -193,6 +205,8 @@ def clean_code(value: str) -> str:
     A placeholder (无, /, —, N/A …) is no code at all: two rows without an invoice
     number do not share one.
     """
+    if value.isdigit() and value.isascii():  # an invoice number as most are: nothing below changes it
+        return "" if value in CODE_PLACEHOLDERS else value
     code = normalise_name(value).lstrip("'").upper()
     return "" if code in CODE_PLACEHOLDERS or _ONLY_PUNCTUATION.match(code) else code
 
@@ -206,7 +220,8 @@ def clean_invoice(value: str) -> str:
     """An invoice number as :func:`clean_code`, also without the separators some clerks type
     between its groups of digits (``2511-0000-0123`` is ``25110000 0123`` is ``251100000123``)
     and without the label printed before the number (``No.25117000`` is ``25117000``)."""
-    return _INVOICE_LABEL.sub("", _INVOICE_SEPARATORS.sub("", clean_code(value)))
+    code = clean_code(value)
+    return code if code.isdigit() else _INVOICE_LABEL.sub("", _INVOICE_SEPARATORS.sub("", code))
 
 
 _COUNT_UNITS = re.compile(r"(人次|人|名|位)$")

@@ -169,3 +169,14 @@ def test_rooms_count_the_fewest_people_a_lodging_entry_is_for() -> None:
     assert judge(LODGING, one_room.entry).over and not judge(LODGING, two_rooms.entry).over
     # rooms are read for lodging only: a meeting's rooms say nothing about how many attended
     assert estimate(CONFERENCE, entry("30000"), "研讨会1天 会议室2间", "北京某酒店") is None
+
+
+@given(st.sampled_from(["外聘专家半天评审 咨询费", "3位专家1天咨询费", "专家咨询费", "通讯评审", "专家2天咨询 院士"]),
+       st.sampled_from(["冯国强", "北京某咨询有限公司", "张三等3人"]),
+       st.lists(st.integers(1, 10_000_000), min_size=1, max_size=5))
+def test_a_reading_kept_in_the_memo_is_the_reading_made_afresh(text: str, payee: str, cents: list[int]) -> None:
+    memo: dict = {}
+    for value in cents:  # the same texts with other amounts: the memo's reading, this entry's date and amount
+        item = entry(str(D(value).scaleb(-2)))
+        assert estimate(EXPERT, item, text, payee, memo) == estimate(EXPERT, item, text, payee)
+    assert len(memo) == 1

@@ -19,6 +19,8 @@ from ..values import format_money_cn, name_key
 from .parties import ProjectParties
 
 _CACHE_LIMIT = 100_000
+#: templates are larger (a dict each): a ledger whose every description is new keeps at most this many
+_TEMPLATE_LIMIT = 8_000
 
 
 class _Context(dict):  # type: ignore[type-arg]
@@ -95,6 +97,8 @@ class EntryContext:
         self._payees: dict[str, str] = {}
         self._groups: dict[str, frozenset[str]] = {}
         self._sub_accounts: dict[str, str] = {}
+        self._texts: dict[tuple[str, str], tuple[dict[str, Any], dict[str, tuple[str, ...]]]] = {}
+        self._payee_parts: dict[str, dict[str, Any]] = {}
 
     def canonical(self, category: str) -> str | None:
         try:
@@ -142,37 +146,72 @@ class EntryContext:
             return key
 
     def build(self, entry: Entry | EntryRecord) -> tuple[dict[str, Any], dict[str, tuple[str, ...]]]:
-        """(the mapping conditions read, the word families found with their words)."""
-        canonical = self.canonical(entry.category)
+        """(the mapping conditions read, the word families found with their words).
+
+        What the category and description decide (the canonical category, the word-family scan …) is
+        made once per distinct pair as a template with every key in place, and what the payee decides
+        once per payee; an entry's mapping is a copy of the template with those and its own values
+        written over the placeholders (the keys keep the template's order).
+        """
         description = entry.description or ""
+        text = self._texts.get((entry.category, description))
+        if text is None:
+            text = self._text_part(entry.category, description)
+        template, matched = text
+        payee = entry.payee or ""
+        by_payee = self._payee_parts.get(payee)
+        if by_payee is None:
+            by_payee = self._payee_part(payee)
+        ctx = _Context(template)
+        ctx.update(by_payee)
+        ctx["row"] = Decimal(entry.row)
+        ctx["entry_id"] = entry.entry_id
+        ctx["date"] = entry.date
+        ctx["voucher_no"] = entry.voucher_no or ""
+        ctx["amount"] = entry.amount
+        ctx["invoice_no"] = entry.invoice_no or ""
+        ctx["project_code"] = entry.project_code or ""
+        ctx.definitions, ctx.lazy, ctx.entry = self._definitions, self._lazy, entry
+        return ctx, matched
+
+    def _text_part(self, category: str, description: str) -> tuple[dict[str, Any], dict[str, tuple[str, ...]]]:
+        canonical = self.canonical(category)
         # an unfundable category (招待费) or a sub-account (其他费用-招待费) says what was bought, like the description
-        said = entry.category if canonical is None else self._sub_account(entry.category)
+        said = category if canonical is None else self._sub_account(category)
         matched, mentions = self.scan(f"{said} {description}" if said else description)
-        parties = self.parties.of(entry.payee or "")
-        ctx = _Context({
-            "row": Decimal(entry.row),
-            "entry_id": entry.entry_id,
-            "date": entry.date,
-            "voucher_no": entry.voucher_no or "",
-            "category": canonical or entry.category,
-            "category_raw": entry.category,
+        template = {
+            "row": None, "entry_id": None, "date": None, "voucher_no": None,
+            "category": canonical or category,
+            "category_raw": category,
             "fundable": canonical is not None,
             "description": description,
-            "payee": self.payee(entry.payee or ""),
+            "payee": None, "payee_is_staff": None, "payee_is_fiscal_funded": None, "payee_is_grantee": None,
+            "payee_in_grantee": None,
+            "amount": None, "invoice_no": None, "project_code": None,
+            "mentions": mentions,
+            "payee_mentions": None,
+            "category_groups": self.groups(canonical or category),
+            "project": self.project,
+        }
+        if len(self._texts) >= _TEMPLATE_LIMIT:
+            self._texts.clear()
+        found = self._texts[(category, description)] = (template, matched)
+        return found
+
+    def _payee_part(self, payee: str) -> dict[str, Any]:
+        parties = self.parties.of(payee)
+        part = {
+            "payee": self.payee(payee),
             "payee_is_staff": parties.staff,
             "payee_is_fiscal_funded": parties.fiscal_funded,
             "payee_is_grantee": parties.grantee,
             "payee_in_grantee": parties.grantee_unit,
-            "amount": entry.amount,
-            "invoice_no": entry.invoice_no or "",
-            "project_code": entry.project_code or "",
-            "mentions": mentions,
-            "payee_mentions": self.scan(entry.payee)[1] if entry.payee else frozenset(),
-            "category_groups": self.groups(canonical or entry.category),
-            "project": self.project,
-        })
-        ctx.definitions, ctx.lazy, ctx.entry = self._definitions, self._lazy, entry
-        return ctx, matched
+            "payee_mentions": self.scan(payee)[1] if payee else frozenset(),
+        }
+        if len(self._payee_parts) >= _TEMPLATE_LIMIT:
+            self._payee_parts.clear()
+        self._payee_parts[payee] = part
+        return part
 
     def _names_in_description(self, ctx: _Context) -> tuple[bool, bool]:
         """Both roster answers from one reading of the description; the one not asked for is kept too."""

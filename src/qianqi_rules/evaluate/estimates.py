@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -200,17 +200,56 @@ def _units(basis: str, text: str) -> tuple[Decimal | None, str]:
     return days, "半天" if days == Decimal("0.5") else f"{days} 天"
 
 
-def estimate(standard: Standard, entry: Any, description: str, payee: str) -> Estimate | None:
-    """An estimated reading of ``entry`` for ``standard``, or ``None`` when the text does not say enough."""
-    def present(name: str) -> object:
-        value = getattr(entry, name, None)
-        return None if value in (None, "") else value
+#: the fields an estimate may fill in, in :class:`EstimatedEntry`'s order
+ESTIMATED_FIELDS = ("persons", "days", "hours", "consult_mode", "title", "conference_class", "training_class", "city")
 
-    base = EstimatedEntry(date=entry.date, amount=entry.amount)
-    values: dict[str, object] = {
-        name: present(name) for name in ("persons", "days", "hours", "consult_mode", "title", "conference_class",
-                                         "training_class", "city")
-    }
+
+@dataclass(frozen=True)
+class _Reading:
+    """What an estimate reads from the texts, before the entry's date and amount are added: the same for every
+    entry with the same texts and the same fields filled in, so :func:`estimate` can keep it (``memo``)."""
+
+    values: dict[str, object]
+    stated: str
+    key_text: str
+    evidence: dict[str, str]
+    fallback: Decimal | None = None
+
+
+def estimate(standard: Standard, entry: Any, description: str, payee: str,
+             memo: dict[Any, _Reading | None] | None = None) -> Estimate | None:
+    """An estimated reading of ``entry`` for ``standard``, or ``None`` when the text does not say enough.
+
+    ``memo`` (one dict per standard, kept by the caller) holds the readings of texts already read.
+    """
+    written = tuple(None if (value := getattr(entry, name, None)) in (None, "") else value
+                    for name in ESTIMATED_FIELDS)
+    if written == _NOTHING_WRITTEN:  # what a ledger without these columns gives: one key tuple for all of them
+        written = _NOTHING_WRITTEN
+    if memo is None:
+        reading = _read(standard, written, description, payee)
+    else:
+        key = (written, description, payee)
+        try:
+            reading = memo[key]
+        except KeyError:
+            reading = _read(standard, written, description, payee)
+            if len(memo) >= _MEMO_LIMIT:
+                memo.clear()
+            memo[key] = reading
+    if reading is None:
+        return None
+    return Estimate(EstimatedEntry(date=entry.date, amount=entry.amount, **reading.values),  # type: ignore[arg-type]
+                    reading.stated, reading.key_text, dict(reading.evidence), reading.fallback)
+
+
+_MEMO_LIMIT = 10_000
+_NOTHING_WRITTEN = (None,) * len(ESTIMATED_FIELDS)
+
+
+def _read(standard: Standard, written: tuple[object, ...], description: str, payee: str) -> _Reading | None:
+    """What the texts say for ``standard``, given the fields the entry has (``written``, in ESTIMATED_FIELDS order)."""
+    values: dict[str, object] = dict(zip(ESTIMATED_FIELDS, written))
     stated: list[str] = []
     evidence: dict[str, str] = {"estimated_from": description}
     if values["consult_mode"] is None and _CONSULT_BY_POST.search(description):
@@ -261,12 +300,11 @@ def estimate(standard: Standard, entry: Any, description: str, payee: str) -> Es
                 label = FIELD_LABELS.get(standard.key, standard.key)
                 key_text = f"{label}不在标准表中或未写明，按各地最高"
                 evidence["stated"] = "、".join(stated)
-                return Estimate(replace(base, **values), "、".join(stated), key_text, evidence,  # type: ignore[arg-type]
-                                standard.estimate_unlisted_cap)
+                return _Reading(values, "、".join(stated), key_text, evidence, standard.estimate_unlisted_cap)
             else:
                 generous, _ = most_generous(standard)
                 values[standard.key] = generous
                 label = FIELD_LABELS.get(standard.key, standard.key)
                 key_text = f"未写明{label}，按最高的{generous or '一般标准'}"
     evidence["stated"] = "、".join(stated)
-    return Estimate(replace(base, **values), "、".join(stated), key_text, evidence)  # type: ignore[arg-type]
+    return _Reading(values, "、".join(stated), key_text, evidence)

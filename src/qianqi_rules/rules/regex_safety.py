@@ -33,6 +33,8 @@ from typing import Any
 
 import re2
 
+from .regex_prefilter import from_clauses, required_literals
+
 MAX_PATTERN = 500
 #: RE2's own limit for one ``{m,n}`` (and for counts multiplied through nesting)
 MAX_REPEAT = 1000
@@ -127,22 +129,36 @@ class LinearPattern:
     """An RE2 pattern with the ``search`` / ``match`` / ``sub`` of ``re.Pattern``.
 
     A text RE2 cannot take (a lone surrogate) is matched with U+FFFD in its place,
-    which keeps every position, instead of failing the check.
+    which keeps every position, instead of failing the check.  ``search`` and
+    ``match`` first ask the pattern's prefilter (:mod:`.regex_prefilter`) whether
+    the text has the literal text a match needs; most descriptions do not, and
+    answering None for them saves the call into RE2.
     """
 
-    __slots__ = ("pattern", "_regexp")
+    __slots__ = ("pattern", "_regexp", "_clauses", "_possible")
 
-    def __init__(self, pattern: str, regexp: Any) -> None:
+    def __init__(self, pattern: str, regexp: Any, clauses: tuple[frozenset[str], ...] | None = None) -> None:
         self.pattern = pattern
         self._regexp = regexp
+        self._clauses = required_literals(pattern) if clauses is None else clauses
+        self._possible = from_clauses(self._clauses)
+
+    def __reduce__(self) -> tuple[Any, ...]:  # the pack cache: the test is rebuilt from its clauses
+        return (LinearPattern, (self.pattern, self._regexp, self._clauses))
 
     def search(self, text: str, *args: Any) -> Any:
+        possible = self._possible
+        if possible is not None and not args and type(text) is str and not possible(text):
+            return None
         try:
             return self._regexp.search(text, *args)
         except UnicodeEncodeError:
             return self._regexp.search(_SURROGATE.sub("\ufffd", text), *args)
 
     def match(self, text: str, *args: Any) -> Any:
+        possible = self._possible
+        if possible is not None and not args and type(text) is str and not possible(text):
+            return None
         try:
             return self._regexp.match(text, *args)
         except UnicodeEncodeError:

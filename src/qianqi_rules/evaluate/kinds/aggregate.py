@@ -20,7 +20,8 @@ from ...rules.templates import render
 from ...values import ZERO, format_money, format_money_cn
 from ..findings import Finding
 from ..state import Table
-from .common import applies, row_list, run
+from ..memo import TextMemo
+from .common import applies, row_list, run, text_scoped
 
 
 def _validate(spec: Any) -> None:
@@ -72,11 +73,26 @@ class AggregateKind:
         self.rules = tuple(rules)
         self.project = project
         self.project_values = project_values
+        #: rules whose filter and group key read only the category and description: answered once per text
+        self.by_text = frozenset(r.id for r in self.rules if text_scoped(r.where, r.group_by))
+        self.memo = TextMemo()
 
     def memberships(self, entry: Entry | EntryRecord, ctx: Mapping[str, Any]) -> list[tuple[Rule, str]]:
         """(rule, group key) for every aggregate rule this entry counts towards."""
         groups = []
+        answers = None
         for rule in self.rules:
+            if rule.id in self.by_text:
+                if answers is None:
+                    answers = self.memo.answers((ctx["category_raw"], ctx["description"]))
+                if not applies(rule, ctx, entry, True, answers):  # totals are net: refunds count
+                    continue
+                assert rule.group_by is not None
+                key = answers.get((rule.id, "group_by"))
+                if key is None:
+                    key = answers[(rule.id, "group_by")] = str(run(rule, rule.group_by, ctx, entry))
+                groups.append((rule, key))
+                continue
             if not applies(rule, ctx, entry, True):  # totals are net: refunds count
                 continue
             assert rule.group_by is not None

@@ -10,6 +10,7 @@ from ...errors import RuleRuntimeError
 from ...models import Entry, EntryRecord
 from ...rules.compiled import evaluation_errors
 from ...rules.pack import Rule
+from ..memo import TEXT, scope_of
 
 
 def run(rule: Rule, expression: Any, ctx: Mapping[str, Any], entry: Entry | EntryRecord | None) -> Any:
@@ -32,13 +33,32 @@ def in_scope(rule: Rule, ctx: Mapping[str, Any], refunds: bool) -> bool:
     return rule.in_force(ctx["date"]) and (refunds or ctx["amount"] > 0)
 
 
-def applies(rule: Rule, ctx: Mapping[str, Any], entry: Entry | EntryRecord, refunds: bool) -> bool:
-    """Category, date, refunds and the rule's ``where`` filter: whether the rule looks at this entry at all."""
+def applies(rule: Rule, ctx: Mapping[str, Any], entry: Entry | EntryRecord, refunds: bool,
+            answers: dict[Any, Any] | None = None) -> bool:
+    """Category, date, refunds and the rule's ``where`` filter: whether the rule looks at this entry at all.
+
+    ``answers``: where the ``where`` reads only the category and description, the memo of this entry's
+    texts (:class:`..memo.TextMemo`) — the filter is then evaluated once per distinct text.
+    """
     if rule.categories is not None and ctx["category"] not in rule.categories:
         return False
     if not in_scope(rule, ctx, refunds):
         return False
-    return rule.where is None or bool(run(rule, rule.where, ctx, entry))
+    if rule.where is None:
+        return True
+    if answers is None:
+        return bool(run(rule, rule.where, ctx, entry))
+    found = answers.get(rule.id)
+    if found is None:
+        found = answers[rule.id] = bool(run(rule, rule.where, ctx, entry))
+    return found
+
+
+def text_scoped(*expressions: Any) -> bool:
+    """Whether these expressions (None: absent) read only the category and the description
+    (a named condition counts as reading more: the kinds that call this do not follow them)."""
+    symbols = frozenset().union(*(e.symbols for e in expressions if e is not None))
+    return scope_of(symbols, {}) == TEXT
 
 
 def row_list(rows: Sequence[int], shown: int = 12) -> str:

@@ -21,7 +21,8 @@ from ..estimates import estimate
 from ..findings import Finding
 from ..plan import RulePlan
 from ..standards import judge
-from .common import applies
+from ..memo import TextMemo
+from .common import applies, text_scoped
 from .entry import ENTRY_TEMPLATE_FIELDS
 
 
@@ -71,24 +72,32 @@ class StandardKind:
     def __init__(self, pack: RulePack, plan: RulePlan, context: EntryContext) -> None:
         self.plan = plan
         self.context = context
+        #: rule id -> the estimates' readings of texts already read (:func:`..estimates.estimate`)
+        self.readings: dict[str, dict[Any, Any]] = {r.id: {} for r in plan.standard_rules if r.estimate}
+        #: rules whose ``where`` reads only the category and description: answered once per text
+        self.by_text = frozenset(r.id for r in plan.standard_rules if text_scoped(r.where))
+        self.memo = TextMemo()
 
     def on_entry(
         self, entry: Entry | EntryRecord, ordinal: int, ctx: dict[str, Any],
         gaps: dict[tuple[str, str], list[int]] | None = None,
     ) -> list[Finding]:
         findings = []
+        answers = None
         for rule in self.plan.standard_rules_for(ctx["category"]):
-            found = self._standard(rule, entry, ordinal, ctx, gaps)
+            if rule.id in self.by_text and answers is None:
+                answers = self.memo.answers((ctx["category_raw"], ctx["description"]))
+            found = self._standard(rule, entry, ordinal, ctx, gaps, answers if rule.id in self.by_text else None)
             if found is not None:
                 findings.append(found)
         return findings
 
     def _standard(
         self, rule: Rule, entry: Entry | EntryRecord, ordinal: int, ctx: dict[str, Any],
-        gaps: dict[tuple[str, str], list[int]] | None,
+        gaps: dict[tuple[str, str], list[int]] | None, answers: dict[Any, Any] | None = None,
     ) -> Finding | None:
         """Apply a standards rule; an entry it cannot judge is noted in ``gaps``."""
-        if not applies(rule, ctx, entry, rule.refunds):
+        if not applies(rule, ctx, entry, rule.refunds, answers):
             return None
         assert rule.standard is not None
         if rule.estimate:
@@ -118,7 +127,7 @@ class StandardKind:
         """Apply a standard to what the description states, where the ledger has no column for it."""
         if all(getattr(entry, f) not in (None, "") for f in standard.fields):
             return None  # the exact rule judges this entry
-        reading = estimate(standard, entry, ctx["description"], entry.payee or "")
+        reading = estimate(standard, entry, ctx["description"], entry.payee or "", self.readings[rule.id])
         if reading is None:
             return None
         outcome = judge(standard, reading.entry, reading.fallback)

@@ -17,7 +17,7 @@ from typing import Any
 from .evaluate import Checker
 from .evaluate.findings import EntryLookup
 from .evaluate.services import as_records, ledger_entries, with_services
-from .feeding import WORKER, feed, feed_parallel, start_worker
+from .feeding import Sources, feed, feed_parallel
 from .ledger.services import ServiceRecords
 from .ledger import CounterAccounts, LedgerLayout, TabularLedger, read_ledger
 from .models import OPTIONAL_FIELDS, Entry, EntryRecord, InputError, InputSummary, Project, Report
@@ -82,11 +82,9 @@ def check_ledger(
     checker = Checker(project, pack, columns=ledger_columns(ledger), waivers=waivers, today=today,
                       retain_entries=False)
     records = as_records(services) if services is not None else None  # a bad file fails before the long part
-    if jobs > 1 and sources is not None:  # judged on several cores, read here: the same report
-        rule_paths, project_path = sources
+    if jobs > 1 and sources is not None:  # on several cores: the same report
         summary, errors = feed_parallel(ledger, checker, ledger_columns(ledger), jobs=jobs, progress=progress,
-                                        rule_paths=[str(p) for p in rule_paths] if rule_paths else None,
-                                        project_path=str(project_path))
+                                        sources=Sources.of(*sources))
     else:
         summary, errors = feed(ledger, checker, progress)
     report = checker.report(input=summary, input_errors=errors, lookup=refetch([ledger], checker))
@@ -172,12 +170,12 @@ def check_ledgers(
         report = (lambda n: progress(offsets[index] + n, total)) if progress is not None else None
         return _part(ledgers[index], project, pack, report)
 
-    start = None
+    worker_read = None
     if sources is not None:
-        rule_paths, project_path = sources
-        start = functools.partial(start_worker, [str(p) for p in rule_paths] if rule_paths else None,
-                                  str(project_path), sheet)
-    parts = read_all(names, read, jobs=jobs, start=start, worker_read=_worker_part,
+        setup = Sources.of(*sources)
+        setup.seed(pack, project)
+        worker_read = functools.partial(_worker_part, sources=setup, sheet=sheet)
+    parts = read_all(names, read, jobs=jobs, worker_read=worker_read,
                      progress=(lambda done, _n, _p: progress(offsets[done], total)) if progress is not None else None)
     errors = merge_parts(checker, parts)
     summaries = [part.summary for part in parts if part.summary is not None]
@@ -207,9 +205,9 @@ def _part(
     return checker_part(ledger.path, checker, errors, summary)
 
 
-def _worker_part(path: str) -> Part:
-    layout = ledger_layout(WORKER["pack"], WORKER["project"])
-    return _part(read_ledger(path, WORKER["sheet"], layout), WORKER["project"], WORKER["pack"])
+def _worker_part(path: str, *, sources: Sources, sheet: str | None) -> Part:
+    pack, project = sources.load()
+    return _part(read_ledger(path, sheet, ledger_layout(pack, project)), project, pack)
 
 
 def check_entries(

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from ..errors import LedgerFileError, Position
 from .layout import Header, HeaderMiss, LedgerLayout, find_header
+from .span import Span
 from .tabular import Records, TabularLedger, UnreadableRecord
 
 MAX_FIELD = 64 * 1024 * 1024
@@ -112,13 +113,22 @@ class CsvLedger(TabularLedger):
         self._set_header(chosen, layout)
 
     @contextlib.contextmanager
-    def _records(self, progress: Callable[[int], None] | None = None) -> Iterator[Records]:
-        with open(self.path, "rb") as raw, io.TextIOWrapper(raw, encoding=self.encoding, newline="") as stream:
+    def _records(self, progress: Callable[[int], None] | None = None, span: Span | None = None) -> Iterator[Records]:
+        if csv.field_size_limit() < MAX_FIELD:  # a worker process reads a ledger it did not open
+            csv.field_size_limit(MAX_FIELD)
+        encoding = self.encoding
+        with open(self.path, "rb") as raw:
+            if span is not None and span.start:
+                raw.seek(span.start)  # a record begins here (ledger.split): decoding starts afresh
+                encoding = "utf-8" if encoding == "utf-8-sig" else encoding  # no BOM in the middle of a file
+            stream = io.TextIOWrapper(raw, encoding=encoding, newline="")  # closing ``raw`` is enough
             lines = _Lines(stream)
+            if span is not None:
+                lines.number, lines.stop = span.line, span.stop
 
             def records() -> Records:
                 reader = csv.reader(lines, delimiter=self.delimiter, strict=False)
-                row = 0
+                row = span.row if span is not None else 0
                 while True:
                     lines.taken = []
                     try:
@@ -188,11 +198,14 @@ class _Lines:
         self.pending: list[str] = []  # lines to read again, last first
         self.taken: list[str] = []
         self.number = 0  # physical lines handed out (the last one's number)
+        self.stop: int | None = None  # the last line to hand out (a span's), or None: to the end
 
     def __iter__(self) -> _Lines:
         return self
 
     def __next__(self) -> str:
+        if self.number == self.stop:
+            raise StopIteration
         line = self.pending.pop() if self.pending else self.stream.readline()
         if not line:
             raise StopIteration

@@ -80,23 +80,44 @@ def _lines_at(path: str, targets: list[int]) -> list[int] | None:
     return found
 
 
-def _key(cells: list[str], voucher: tuple[int, ...], date: tuple[int, ...]) -> tuple[str, str] | None:
-    """The voucher a line names itself (as the reader's ``_voucher_of``), or None when it names none."""
-    number = "-".join(cells[i].strip() for i in voucher if i < len(cells))
-    if not number.strip("-"):
-        return None
-    return "|".join(cells[i].strip() for i in date if i < len(cells)), number
+class _Vouchers:
+    """Whether a voucher reaches across a cut: the reader's fill-down (``_shaped``) and grouping (``_voucher_of``)."""
 
+    def __init__(self, ledger: CsvLedger) -> None:
+        self.voucher = ledger._voucher_index or ()
+        self.date = ledger._date_index
+        self.fill = ledger._fill_index
+        self.last: dict[int, str] | None = None  # the fill-down values, once a line after the target set them
 
-def _apart(above: tuple[str, str] | None, below: tuple[str, str] | None) -> bool:
-    """Whether two lines, each naming its own voucher, name different ones: no voucher spans a cut between them."""
-    return above is not None and below is not None and above != below
+    def key(self, cells: list[str]) -> tuple[str, str] | None:
+        number = "-".join(cells[i].strip() for i in self.voucher if i < len(cells))
+        if not number.strip("-"):
+            return None
+        return "|".join(cells[i].strip() for i in self.date if i < len(cells)), number
+
+    def apart(self, above: list[str], below: list[str]) -> bool:
+        """Whether ``below`` starts a voucher of its own that the line ``above`` is not part of."""
+        mine = self.key(below)
+        if mine is None:  # a line without a number of its own may take the one above it
+            return False
+        if any(i < len(above) and above[i].strip() for i in self.fill):  # the line above is not filled down
+            return self.key(above) != mine
+        if self.last is None:  # what it would be filled with is not known: no cut here
+            return False
+        filled = list(above)
+        for i, text in self.last.items():
+            if i < len(filled):
+                filled[i] = text
+        return self.key(filled) != mine
+
+    def track(self, cells: list[str]) -> None:
+        if any(i < len(cells) and cells[i].strip() for i in self.voucher):
+            self.last = {i: cells[i] for i in self.fill if i < len(cells)}
 
 
 def _cuts(ledger: CsvLedger, targets: list[int]) -> list[tuple[int, int]]:
     """(first line, row) of the record each cut begins with, at or after each target line."""
-    voucher = ledger._voucher_index
-    date = ledger._date_index
+    vouchers = _Vouchers(ledger) if ledger._voucher_index is not None else None
     cuts: list[tuple[int, int]] = []
     kept: deque[str] = deque(maxlen=MAX_QUOTED_LINES)
     with open(ledger.path, "rb") as raw:
@@ -118,15 +139,17 @@ def _cuts(ledger: CsvLedger, targets: list[int]) -> list[tuple[int, int]]:
                 taken = end - first + 1
                 if taken > MAX_QUOTED_LINES or ledger._runaway(list(kept)[-taken:], cells):
                     break
-            if first >= target and row > ledger.header_row + 1 and before is not None and (
-                voucher is None or _apart(_key(before, voucher, date), _key(cells, voucher, date))
-            ):
-                cuts.append((first, row))
-                target = next(pending, None)
-                while target is not None and target <= first:
+            if first >= target:
+                if row > ledger.header_row + 1 and before is not None and (
+                        vouchers is None or vouchers.apart(before, cells)):
+                    cuts.append((first, row))
                     target = next(pending, None)
-                if target is None:
-                    break
+                    while target is not None and target <= first:
+                        target = next(pending, None)
+                    if target is None:
+                        break
+                if vouchers is not None:
+                    vouchers.track(cells)
             before = cells
     return cuts
 

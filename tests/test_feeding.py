@@ -226,3 +226,15 @@ def test_no_worker_initializer_is_left() -> None:
     for module in (feeding, engines, orchestrate, pipeline):
         assert "initializer" not in inspect.getsource(module), module.__name__
     assert not hasattr(feeding, "start_worker") and not hasattr(feeding, "WORKER")
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cuts=st.lists(st.floats(0.01, 0.95), min_size=1, max_size=5), wanted=st.sets(st.integers(1, 420), max_size=60))
+def test_rows_read_again_span_by_span_are_the_rows_read_whole(synthetic, monkeypatch, cuts, wanted) -> None:
+    from qianqi_rules.ledger import read_csv, split
+
+    monkeypatch.setattr(feeding, "EXECUTOR", ThreadPoolExecutor)
+    ledger = read_csv(synthetic[0])
+    spans = split.plan(ledger, [int(c * ledger.size) for c in cuts])
+    assert spans is not None
+    assert sorted(feeding._rows_at(ledger, spans, wanted, 3), key=lambda r: r.row) == list(ledger.cells_at(wanted))

@@ -203,21 +203,46 @@ def even_cuts(size: int, parts: int) -> list[int]:
 CUT_AT: list[Callable[[int, int], list[int]]] = [even_cuts]
 
 
+RowsAt = Callable[[set[int]], Iterable[RawRow]]
+
+
 def feed_parallel(
     ledger: TabularLedger, checker: Checker, columns: set[str], *, jobs: int, sources: Sources,
     progress: Callable[[int, int], None] | None = None,
-) -> tuple[InputSummary, list[InputError]]:
-    """:func:`feed` on ``jobs`` cores; the same result.
+) -> tuple[InputSummary, list[InputError], RowsAt]:
+    """:func:`feed` on ``jobs`` cores; the same result, and how to read rows again for the report.
 
     A CSV file that :func:`~qianqi_rules.ledger.split.plan` can cut is read in spans, each by a
     process of its own (this one reads the first); any other file is read here and judged in batches
-    by worker processes.  Either way the states merge in row order (:meth:`Checker.merge`).
+    by worker processes.  Either way the states merge in row order (:meth:`Checker.merge`).  The rows
+    the report reads again (``ledger.cells_at``) are read span by span on the same cores.
     """
     sources.seed(checker.pack, checker.project)
     spans = split.plan(ledger, CUT_AT[0](ledger.size, jobs))
-    if spans is not None:
-        return _feed_spans(ledger, checker, columns, spans, jobs=jobs, sources=sources, progress=progress)
-    return _feed_batches(ledger, checker, columns, jobs=jobs, sources=sources, progress=progress)
+    if spans is None:
+        return (*_feed_batches(ledger, checker, columns, jobs=jobs, sources=sources, progress=progress),
+                ledger.cells_at)
+    summary, errors = _feed_spans(ledger, checker, columns, spans, jobs=jobs, sources=sources, progress=progress)
+    return summary, errors, lambda wanted: _rows_at(ledger, spans, wanted, jobs)
+
+
+def _rows_at(ledger: TabularLedger, spans: list[Span], wanted: set[int], jobs: int) -> list[RawRow]:
+    """``ledger.cells_at(wanted)``, each span's rows read by a process of its own (this one reads the first)."""
+    bounds = [span.row for span in spans[1:]] + [max(wanted, default=0)]
+    shares = [(span, {r for r in wanted if span.row < r <= bound}) for span, bound in zip(spans, bounds, strict=True)]
+    shares = [(span, rows) for span, rows in shares if rows]
+    if len(shares) <= 1:
+        return list(ledger.cells_at(wanted))
+    with EXECUTOR(max_workers=max(min(jobs - 1, len(shares) - 1), 1)) as pool:
+        pending = [pool.submit(_cells_in, ledger, span, rows) for span, rows in shares[1:]]
+        found = _cells_in(ledger, *shares[0])
+        for future in pending:
+            found.extend(future.result())
+    return found
+
+
+def _cells_in(ledger: TabularLedger, span: Span, wanted: set[int]) -> list[RawRow]:
+    return list(ledger.cells_at(wanted, span))
 
 
 def _feed_spans(

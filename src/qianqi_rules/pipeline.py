@@ -19,7 +19,7 @@ from .evaluate.findings import EntryLookup
 from .evaluate.services import as_records, ledger_entries, with_services
 from .feeding import Sources, feed, feed_parallel
 from .ledger.services import ServiceRecords
-from .ledger import CounterAccounts, LedgerLayout, TabularLedger, read_ledger
+from .ledger import CounterAccounts, LedgerLayout, RawRow, TabularLedger, read_ledger
 from .models import OPTIONAL_FIELDS, Entry, EntryRecord, InputError, InputSummary, Project, Report
 from .normalise import RowNormaliser, normalise_mapping
 from .orchestrate import Part, checker_part, merge_parts, read_all
@@ -82,12 +82,13 @@ def check_ledger(
     checker = Checker(project, pack, columns=ledger_columns(ledger), waivers=waivers, today=today,
                       retain_entries=False)
     records = as_records(services) if services is not None else None  # a bad file fails before the long part
+    rows_at = None
     if jobs > 1 and sources is not None:  # on several cores: the same report
-        summary, errors = feed_parallel(ledger, checker, ledger_columns(ledger), jobs=jobs, progress=progress,
-                                        sources=Sources.of(*sources))
+        summary, errors, rows_at = feed_parallel(ledger, checker, ledger_columns(ledger), jobs=jobs,
+                                                 progress=progress, sources=Sources.of(*sources))
     else:
         summary, errors = feed(ledger, checker, progress)
-    report = checker.report(input=summary, input_errors=errors, lookup=refetch([ledger], checker))
+    report = checker.report(input=summary, input_errors=errors, lookup=refetch([ledger], checker, [rows_at]))
     if records is None:
         return report
     entries = ledger_entries([str(path)], sheet, ledger_layout(pack, project))
@@ -109,10 +110,12 @@ def ledger_columns(ledger: TabularLedger) -> set[str]:
     return set(ledger.columns) & set(OPTIONAL_FIELDS)
 
 
-def refetch(ledgers: Sequence[TabularLedger], checker: Checker) -> EntryLookup:
+def refetch(ledgers: Sequence[TabularLedger], checker: Checker,
+            rows_at: Sequence[Callable[[set[int]], Iterable[RawRow]] | None] = ()) -> EntryLookup:
     """Read the few entries a report needs again from the files, rather than keep every entry.
 
-    ``ledgers`` are the files in the order the checker numbered them (``checker.table.files``).
+    ``ledgers`` are the files in the order the checker numbered them (``checker.table.files``); ``rows_at``
+    may give, for a file, how to read its rows other than ``ledger.cells_at`` (span by span on several cores).
     """
 
     def lookup(ordinals: Sequence[int]) -> dict[int, Entry | EntryRecord]:
@@ -123,7 +126,8 @@ def refetch(ledgers: Sequence[TabularLedger], checker: Checker) -> EntryLookup:
             if not wanted:
                 continue
             normalise_row = RowNormaliser(ledger.headers)
-            for item in ledger.cells_at(set(wanted)):
+            read = rows_at[index] if index < len(rows_at) and rows_at[index] is not None else ledger.cells_at
+            for item in read(set(wanted)):
                 entry = normalise_row(item)
                 if not isinstance(entry, list):
                     found[wanted[item.row]] = entry

@@ -254,12 +254,12 @@ class TabularLedger:
                     credit += value
         return len(lines) > 1 and debit != ZERO and debit == credit
 
-    def cells_at(self, wanted: set[int]) -> Iterator[RawRow]:
-        """The rows numbered in ``wanted``, as raw rows, reading no further than the last of them."""
+    def cells_at(self, wanted: set[int], span: Span | None = None) -> Iterator[RawRow]:
+        """The rows numbered in ``wanted`` (of ``span``), as raw rows, reading no further than the last of them."""
         remaining = set(wanted)
         if not remaining:
             return
-        with self._records() as records:
+        with self._records() if span is None else self._records(span=span) as records:
             for row, cells, _ in self._shaped(records):
                 if row in remaining:
                     remaining.discard(row)

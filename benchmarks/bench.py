@@ -141,7 +141,7 @@ def jobs_ratio(ledger: Path, project, pack, project_path: Path, jobs: int, reps:
     return {
         f"jobs{jobs}_reps": reps,
         f"jobs{jobs}_load_1min": [round(x, 2) for x in loads],
-        f"jobs{jobs}_wall_s": {mode: [round(w, 2) for w, _ in got] for mode, got in runs.items()},
+        f"jobs{jobs}_wall_s": {mode: [round(w, 2) for w, _, _ in got] for mode, got in runs.items()},
         f"jobs{jobs}_main_cpu_s": {mode: [round(c, 2) for _, c, _ in got] for mode, got in runs.items()},
         f"jobs{jobs}_workers_cpu_s": {mode: [round(w, 2) for _, _, w in got] for mode, got in runs.items()},
         f"jobs{jobs}_speedup_spans": round(median["one"] / median["spans"], 2),

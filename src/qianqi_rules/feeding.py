@@ -142,9 +142,11 @@ class Sources:
         """The pack and the project, loaded the first time this process asks (the pack from the pack cache)."""
 
         def build() -> tuple[RulePack, Project]:
+            from .ledger.csv_reader import allow_large_fields
             from .project import load_project
             from .rules.cache import cached_rules
 
+            allow_large_fields()  # a spawned worker reads ledgers it did not open (a forked one inherits it)
             pack = cached_rules(list(self.rule_paths) if self.rule_paths else None)
             return pack, load_project(self.project_path, pack.categories)
 

@@ -86,6 +86,12 @@ def _fallback(path: str) -> str:
     return found
 
 
+def allow_large_fields() -> None:
+    """Let csv.reader read cells of up to :data:`MAX_FIELD` (a process reading a ledger it did not open calls it too)."""
+    if csv.field_size_limit() < MAX_FIELD:
+        csv.field_size_limit(MAX_FIELD)
+
+
 def _open_text(path: str, encoding: str) -> io.TextIOWrapper:
     return open(path, encoding=encoding, newline="")  # the caller closes it
 
@@ -99,8 +105,7 @@ class CsvLedger(TabularLedger):
         self.path = path
         self.sha256, self.encoding = _sniff(path)
         self.size = Path(path).stat().st_size
-        if csv.field_size_limit() < MAX_FIELD:
-            csv.field_size_limit(MAX_FIELD)
+        allow_large_fields()
         self.delimiter = ","
         tried: list[tuple[bool, int, str, Header | HeaderMiss]] = []
         for delimiter in (",", "\t", ";"):  # the one whose header names the most fields
@@ -114,8 +119,6 @@ class CsvLedger(TabularLedger):
 
     @contextlib.contextmanager
     def _records(self, progress: Callable[[int], None] | None = None, span: Span | None = None) -> Iterator[Records]:
-        if csv.field_size_limit() < MAX_FIELD:  # a worker process reads a ledger it did not open
-            csv.field_size_limit(MAX_FIELD)
         encoding = self.encoding
         with open(self.path, "rb") as raw:
             if span is not None and span.start:

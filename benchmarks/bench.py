@@ -134,8 +134,11 @@ def jobs_ratio(ledger: Path, project, pack, project_path: Path, jobs: int, reps:
     median = {mode: statistics.median(w for w, _, _ in got) for mode, got in runs.items()}
 
     def busiest(mode: str) -> float:
-        """CPU seconds of the busiest process (this one, or a worker's share): the wall time on idle cores."""
-        return statistics.median(max(c, w / max(jobs - (mode == "spans"), 1)) for _, c, w in runs[mode])
+        """The wall time the CPU seconds allow on idle cores: the busiest process (this one, or a worker's
+        share), or all the work over the cores its processes can use, whichever is longer."""
+        workers = jobs - 1 if mode == "spans" else jobs  # spans: this process reads the first
+        cores = min(os.cpu_count() or 1, workers + 1)
+        return statistics.median(max(c, w / workers, (c + w) / cores) for _, c, w in runs[mode])
 
     one_cpu = statistics.median(c for _, c, _ in runs["one"])
     return {

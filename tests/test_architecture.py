@@ -7,7 +7,7 @@ from pathlib import Path
 
 SRC = Path(__file__).parent.parent / "src" / "qianqi_rules"
 #: modules still over the size limit, each to be split by its own piece of work (not this test's to hide)
-OVER_LIMIT = {"models.py"}
+OVER_LIMIT: set[str] = set()
 LIMIT = 420
 
 

@@ -120,7 +120,7 @@ def test_an_overlay_retires_a_cross_project_rule(tmp_path) -> None:
     (tmp_path / "programme").mkdir()
     (tmp_path / "programme" / "cross_project.yaml").write_text(
         "cross_project:\n  - {id: QQ1381, retired: true}\n", encoding="utf-8")
-    assert [r.id for r in load_cross_rules([bundled_pack_path(), tmp_path])] == ["QQ1380", "QQ1382"]
+    assert [r.id for r in load_cross_rules([bundled_pack_path(), tmp_path])] == ["QQ1380", "QQ1382", "QQ1383", "QQ1384"]
 
 
 # ----------------------------------------------------------------------------- the shuffle
@@ -157,4 +157,59 @@ def test_findings_do_not_depend_on_the_split_or_the_order(claims, parts, rnd: ra
 
 
 def test_the_programme_rules_reach_check_programme(pack) -> None:
-    assert [r.id for r in cross_project_rules(pack)] == ["QQ1380", "QQ1381", "QQ1382"]
+    assert [r.id for r in cross_project_rules(pack)] == ["QQ1380", "QQ1381", "QQ1382", "QQ1383", "QQ1384"]
+
+
+# ----------------------------------------------------------------------------- found by the blind review of 2026-12-08
+
+
+def _fee(project: str, row: int, payee: str, category: str = "专家咨询费", day: int = 12, amount: str = "1800.00",
+         invoice: str = "") -> Claim:
+    return Claim(project, f"{project}.csv", row, dt.date(2025, 6, day), category, Decimal(amount), payee=payee,
+                 invoice_no=invoice)
+
+
+def test_a_name_written_with_a_space_is_the_same_person() -> None:
+    claims = [_fee("A", 13, "刘德明", amount="2000.00"), _fee("B", 11, "刘 德明", category="劳务费")]
+    [finding] = judge(claims, Programme(), [r for r in RULES if r.id == "QQ1381"])
+    assert [(c.project, c.row) for c in finding.claims] == [("A", 13), ("B", 11)]
+    rosters = (Roster("A", "甲大学", ("王丽萍",)), Roster("B", "乙公司", ()))
+    [staff] = judge([_fee("B", 16, "王 丽萍", amount="2000.00")], Programme(rosters), RULES)
+    assert staff.rule_id == "QQ1384" and staff.citation.text == "第十条第（一）项"
+
+
+def test_an_expert_fee_to_the_same_grantees_staff_elsewhere_is_an_error_recovered_once() -> None:
+    rosters = (Roster("101", "北京智联传感科技有限公司", ("钱海燕",)), Roster("104", "北京智联传感科技有限公司", ()),
+               Roster("105", "某大学", ()))
+    claims = [_fee("104", 27, "钱海燕"), _fee("105", 9, "钱海燕", day=20, amount="500.00"),
+              _fee("104", 30, "钱海燕", category="劳务费", day=21, amount="300.00")]
+    found = {f.rule_id: f for f in judge(claims, Programme(rosters), RULES)}
+    assert set(found) == {"QQ1382", "QQ1383", "QQ1384"}
+    same = found["QQ1383"]
+    assert (same.severity, same.citation.text, same.clawback) == ("error", "第十条第（一）项", Decimal("1800.00"))
+    assert [(c.project, c.row) for c in same.claims] == [("104", 27)]
+    assert "北京智联传感科技有限公司" in same.message and "101" in same.message
+    assert found["QQ1384"].clawback is None and [(c.project, c.row) for c in found["QQ1384"].claims] == [("105", 9)]
+    assert found["QQ1382"].citation.text == "第十条第（二）项"
+    recovered = Programme(rosters, frozenset({("104", "104.csv", 27)}))
+    again = {f.rule_id: f for f in judge(claims, recovered, RULES)}
+    assert again["QQ1383"].clawback == Decimal("0")  # the project's own check recovers it already
+
+
+def test_an_invoice_number_written_with_its_label_is_the_same_invoice() -> None:
+    from qianqi_rules.values import clean_invoice
+
+    assert clean_invoice("No.25117000000033330007") == clean_invoice("25117000000033330007")
+    assert clean_invoice("NO: 12345678") == "12345678" and clean_invoice("发票号码：25117000000033330007").isdigit()
+    assert clean_invoice("NO1") == "NO1"  # not an invoice number after a label: left alone
+
+
+@pytest.mark.parametrize(("field", "value"), [("grantee", "mine"), ("clawback", "all")])
+def test_a_cross_project_rule_with_a_wrong_option_is_named(tmp_path, field, value) -> None:
+    (tmp_path / "programme").mkdir()
+    (tmp_path / "programme" / "cross_project.yaml").write_text(
+        "cross_project:\n  - id: QQ1399\n    name: x\n    title: t\n    citation: {article: 10, item: 1}\n"
+        f"    severity: error\n    check: staff_elsewhere\n    message: m\n    {field}: {value}\n", encoding="utf-8")
+    with pytest.raises(RuleFileError) as info:
+        load_cross_rules([tmp_path])
+    assert info.value.code == "cross-project-rule" and field in str(info.value)

@@ -17,6 +17,8 @@ a check are :class:`QianqiError` subclasses carrying file and line.
 
 __version__ = "0.1.0"
 
+from typing import TYPE_CHECKING, Any
+
 from .errors import (
     EntryError,
     LedgerFileError,
@@ -28,7 +30,6 @@ from .errors import (
     RuleRuntimeError,
 )
 from .evaluate import Checker
-from .ledger.services import ServiceRecord, ServiceRecords, ServicesFileError, read_services
 from .models import (
     Citation,
     Entry,
@@ -42,6 +43,22 @@ from .models import (
 )
 from .pipeline import check_entries, check_ledger, load_project, load_rules
 from .rules import Rule, RulePack
+
+if TYPE_CHECKING:
+    from .ledger.services import ServiceRecord, ServiceRecords, ServicesFileError, read_services
+
+#: exported names whose module is imported on first use (Article 15's records: not every check reads them)
+_LAZY = {name: ".ledger.services" for name in ("ServiceRecord", "ServiceRecords", "ServicesFileError", "read_services")}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "Checker",

@@ -11,6 +11,7 @@ import contextlib
 import os
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .cli_output import EXIT_CLEAN, EXIT_FAILED, EXIT_FINDINGS, _color, _emit, _out, _say, _stderr_is_terminal, _write
 from .errors import LedgerFileError, Position, QianqiError
@@ -18,6 +19,10 @@ from .ledger import EXCEL_SUFFIXES
 from .report import BINARY_FORMATS, RENDERERS, STREAMERS
 from .rules.cache import cached_rules
 from .rules.pack import RulePack
+
+if TYPE_CHECKING:
+    from .evaluate.assemble import ReportStream
+    from .models import Report
 
 
 def _refuse_overwriting(output: str | None, inputs: Sequence[str | Path]) -> None:
@@ -76,7 +81,7 @@ def _progress(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from .pipeline import check_ledgers, load_project
+    from .pipeline import check_ledgers, load_project, stream_ledgers
 
     pack = cached_rules(args.rules)
     files = _ledger_files(args.ledger)
@@ -103,9 +108,14 @@ def _check(args: argparse.Namespace) -> int:
     else:
         waivers = []
     with _progress(_stderr_is_terminal()) as progress:
-        report = check_ledgers(files, project, pack, waivers=waivers, today=args.today, jobs=args.jobs,
-                               sources=(args.rules, args.project), progress=progress, sheet=args.sheet,
-                               services=args.services)
+        if args.format in STREAMERS and not args.services:  # violations made while they are written
+            report: Report | ReportStream = stream_ledgers(
+                files, project, pack, waivers=waivers, today=args.today, jobs=args.jobs,
+                sources=(args.rules, args.project), progress=progress, sheet=args.sheet)
+        else:
+            report = check_ledgers(files, project, pack, waivers=waivers, today=args.today, jobs=args.jobs,
+                                   sources=(args.rules, args.project), progress=progress, sheet=args.sheet,
+                                   services=args.services)
     s = report.summary
     done = f"错误 {s.errors} 项，警告 {s.warnings} 项，拒收 {report.input.rows_rejected} 行"
     render = STREAMERS[args.format] if args.format in STREAMERS else RENDERERS[args.format]  # piece by piece

@@ -21,9 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from .errors import Position, RuleFileError
-from .models import Citation, CrossProjectClaim, CrossProjectFinding
+from .models import Citation
+from .programme_models import CrossProjectClaim, CrossProjectFinding
 from .rules.templates import render
-from .values import ZERO
+from .values import ZERO, name_key
 from .yamlsafe import YamlLoadError, load_yaml_file
 
 RULES_FILE = Path("programme") / "cross_project.yaml"
@@ -80,6 +81,8 @@ class CrossRule:
     clawback: str | None = None
     categories: tuple[str, ...] = ()
     examples: Mapping[str, Any] | None = None
+    #: ``staff_elsewhere`` only: ``same`` (the paying project has the roster's grantee), ``other``, or either
+    grantee: str | None = None
 
 
 # ----------------------------------------------------------------------------- the rules file
@@ -125,18 +128,23 @@ def _rule(item: Any, where: Position, path: Path) -> CrossRule:
         raise fail(f"不认识的 check “{item['check']}”")
     if item["severity"] not in ("error", "warning", "info"):
         raise fail(f"severity 只能是 error、warning 或 info，而不是“{item['severity']}”")
+    if item.get("clawback") not in CLAWBACKS:
+        raise fail(f"clawback 只能是 {'、'.join(str(c) for c in CLAWBACKS if c)} 或不写，而不是“{item.get('clawback')}”")
+    if item.get("grantee") not in (None, "same", "other"):
+        raise fail(f"grantee 只能是 same（同一受资助单位）或 other（不同单位），而不是“{item.get('grantee')}”")
     citation = item["citation"]
     return CrossRule(
         id=str(item["id"]), name=str(item["name"]), title=str(item["title"]),
         citation=Citation(article=int(citation["article"]), item=citation.get("item")),
         severity=str(item["severity"]), check=str(item["check"]), message=str(item["message"]),
         rationale=str(item.get("rationale", "")), clawback=item.get("clawback"),
-        categories=tuple(item.get("categories") or ()), examples=item.get("examples"),
+        categories=tuple(item.get("categories") or ()), examples=item.get("examples"), grantee=item.get("grantee"),
     )
 
 
 def example_programme(items: Sequence[Mapping[str, Any]]) -> tuple[list[Claim], Programme]:
-    """A rule example as claims and rosters: an item with ``staff`` is a project's roster, any other a claim."""
+    """A rule example as claims and rosters: an item with ``staff`` is a project's roster (and its ``grantee``),
+    any other a claim."""
     claims, rosters = [], []
     for row, item in enumerate(items, start=2):
         project = str(item.get("project", "A"))
@@ -156,13 +164,13 @@ def example_programme(items: Sequence[Mapping[str, Any]]) -> tuple[list[Claim], 
 def partition(claims: Iterable[Claim], parts: int) -> list[list[Claim]]:
     """Claims split into ``parts`` groups such that every key any check reads lands in one group.
 
-    Every check keys on the person or the invoice; a claim is sent to the group
-    of each of its keys (an invoice, a payee), so no group needs another's claims.
+    Every check keys on the person (by :func:`.values.name_key`: ``刘 德明`` is ``刘德明``) or the invoice; a
+    claim is sent to the group of each of its keys, so no group needs another's claims.
     """
     groups: list[list[Claim]] = [[] for _ in range(max(parts, 1))]
     for claim in claims:
         targets = {_bucket("i" + claim.invoice_no, parts) if claim.invoice_no else None,
-                   _bucket("p" + claim.payee, parts) if claim.payee else None} - {None}
+                   _bucket("p" + payee, parts) if (payee := name_key(claim.payee)) else None} - {None}
         for target in targets:
             groups[target].append(claim)  # type: ignore[index]
     return groups
@@ -264,29 +272,42 @@ def same_payee_same_day(rule: CrossRule, claims: Sequence[Claim], programme: Pro
     """One payee paid the rule's fees by two or more projects on one day."""
     groups: dict[tuple[str, dt.date], list[Claim]] = defaultdict(list)
     for c in claims:
-        if c.payee and c.amount > 0 and (not rule.categories or c.category in rule.categories):
-            groups[(c.payee, c.date)].append(c)
+        if (payee := name_key(c.payee)) and c.amount > 0 and (not rule.categories or c.category in rule.categories):
+            groups[(payee, c.date)].append(c)
     return [_finding(rule, payee, "p" + payee, group, None, date=day.isoformat())
             for (payee, day), group in groups.items() if len({c.project for c in group}) > 1]
 
 
 def staff_elsewhere(rule: CrossRule, claims: Sequence[Claim], programme: Programme) -> list[CrossProjectFinding]:
-    """A person on one project's staff roster paid the rule's fees by another project."""
+    """A person on one project's staff roster paid the rule's fees by another project.
+
+    With ``grantee: same`` only where the paying project has the roster's grantee (the person is then that
+    grantee's own staff), with ``other`` only where it has another; ``clawback: amount`` recovers the claims
+    not already recovered by the paying project's own check.
+    """
     staff_of: dict[str, list[Roster]] = defaultdict(list)
     for roster in programme.rosters:
         for name in roster.staff:
-            staff_of[name].append(roster)
+            if key := name_key(name):
+                staff_of[key].append(roster)
+    grantee = {r.project: r.grantee for r in programme.rosters}
     groups: dict[tuple[str, str, str], list[Claim]] = defaultdict(list)
     for c in claims:
-        if not c.payee or c.amount <= 0 or (rule.categories and c.category not in rule.categories):
+        payee = name_key(c.payee)
+        if not payee or c.amount <= 0 or (rule.categories and c.category not in rule.categories):
             continue
-        for roster in staff_of.get(c.payee, ()):
-            if roster.project != c.project:
-                groups[(c.payee, roster.project, c.project)].append(c)
-    grantee = {r.project: r.grantee for r in programme.rosters}
-    return [_finding(rule, payee, "p" + payee, group, None, staff_of=home, staff_grantee=grantee.get(home, ""),
-                     project=paying)
-            for (payee, home, paying), group in groups.items()]
+        for roster in staff_of.get(payee, ()):
+            if roster.project == c.project:
+                continue
+            same = c.project in grantee and name_key(grantee[c.project]) == name_key(roster.grantee)
+            if rule.grantee is None or (rule.grantee == "same") == same:
+                groups[(payee, roster.project, c.project)].append(c)
+    findings = []
+    for (payee, home, paying), group in groups.items():
+        fresh = sum((c.amount for c in group if (c.project, c.file, c.row) not in programme.recovered), ZERO)
+        findings.append(_finding(rule, payee, "p" + payee, group, fresh if rule.clawback == "amount" else None,
+                                 staff_of=home, staff_grantee=grantee.get(home, ""), project=paying))
+    return findings
 
 
 CHECKS: dict[str, Callable[[CrossRule, Sequence[Claim], Programme], list[CrossProjectFinding]]] = {
@@ -294,3 +315,6 @@ CHECKS: dict[str, Callable[[CrossRule, Sequence[Claim], Programme], list[CrossPr
     "same_payee_same_day": same_payee_same_day,
     "staff_elsewhere": staff_elsewhere,
 }
+
+#: what ``clawback:`` may say: nothing by rule, the repeats after the first use, or the claims' amount
+CLAWBACKS = (None, "repeats", "amount")

@@ -12,13 +12,12 @@ import functools
 import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .evaluate import Checker
+from .evaluate.assemble import ReportStream
 from .evaluate.findings import EntryLookup
-from .evaluate.services import as_records, ledger_entries, with_services
 from .feeding import Sources, feed, feed_parallel
-from .ledger.services import ServiceRecords
 from .ledger import CounterAccounts, LedgerLayout, RawRow, TabularLedger, read_ledger
 from .models import OPTIONAL_FIELDS, Entry, EntryRecord, InputError, InputSummary, Project, Report
 from .normalise import RowNormaliser, normalise_mapping
@@ -28,6 +27,9 @@ from .reconcile import MoneyTally, merge
 from .rules.cache import default_pack
 from .rules.pack import RulePack
 from .waivers import Waiver
+
+if TYPE_CHECKING:
+    from .ledger.services import ServiceRecords
 
 
 def load_rules(paths: str | Path | Sequence[str | Path] | None = None) -> RulePack:
@@ -79,20 +81,41 @@ def check_ledger(
     """
     pack = pack if pack is not None else default_pack()
     ledger = read_ledger(path, sheet, ledger_layout(pack, project))
+    records = _records(services)  # a bad file fails before the long part
+    report = _stream_ledger(ledger, project, pack, waivers=waivers, today=today, progress=progress,
+                            jobs=jobs, sources=sources).report()
+    if records is None:
+        return report
+    from .evaluate.services import ledger_entries, with_services
+
+    entries = ledger_entries([str(path)], sheet, ledger_layout(pack, project))
+    return with_services(report, entries, records, pack, waivers=waivers, today=today)
+
+
+def _stream_ledger(
+    ledger: TabularLedger, project: Project, pack: RulePack, *, waivers: Sequence[Waiver], today: dt.date | None,
+    progress: Callable[[int, int], None] | None, jobs: int,
+    sources: tuple[Sequence[str | Path] | None, str | Path] | None,
+) -> ReportStream:
+    """A read ledger checked: the report as a stream."""
     checker = Checker(project, pack, columns=ledger_columns(ledger), waivers=waivers, today=today,
                       retain_entries=False)
-    records = as_records(services) if services is not None else None  # a bad file fails before the long part
     rows_at = None
     if jobs > 1 and sources is not None:  # on several cores: the same report
         summary, errors, rows_at = feed_parallel(ledger, checker, ledger_columns(ledger), jobs=jobs,
                                                  progress=progress, sources=Sources.of(*sources))
     else:
         summary, errors = feed(ledger, checker, progress)
-    report = checker.report(input=summary, input_errors=errors, lookup=refetch([ledger], checker, [rows_at]))
-    if records is None:
-        return report
-    entries = ledger_entries([str(path)], sheet, ledger_layout(pack, project))
-    return with_services(report, entries, records, pack, waivers=waivers, today=today)
+    return checker.report_stream(input=summary, input_errors=errors, lookup=refetch([ledger], checker, [rows_at]))
+
+
+def _records(services: ServiceRecords | str | Path | None) -> ServiceRecords | None:
+    """The service records asked for (Article 15 is imported only when they are)."""
+    if services is None:
+        return None
+    from .evaluate.services import as_records
+
+    return as_records(services)
 
 
 def ledger_layout(pack: RulePack, project: Project | None = None) -> LedgerLayout:
@@ -161,9 +184,39 @@ def check_ledgers(
     if len(names) == 1:
         return check_ledger(names[0], project, pack, waivers=waivers, today=today, progress=progress, sheet=sheet,
                             services=services, jobs=jobs, sources=sources)
-    records = as_records(services) if services is not None else None
+    records = _records(services)
+    report = stream_ledgers(names, project, pack, waivers=waivers, today=today, jobs=jobs, sources=sources,
+                            progress=progress, sheet=sheet).report()
+    if records is None:
+        return report
     pack = pack if pack is not None else default_pack()
     layout = ledger_layout(pack, project)
+    from .evaluate.services import ledger_entries, with_services
+
+    return with_services(report, ledger_entries(names, sheet, layout), records, pack, waivers=waivers, today=today)
+
+
+def stream_ledgers(
+    paths: Sequence[str | Path],
+    project: Project,
+    pack: RulePack | None = None,
+    *,
+    waivers: Sequence[Waiver] = (),
+    today: dt.date | None = None,
+    jobs: int = 1,
+    sources: tuple[Sequence[str | Path] | None, str | Path] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    sheet: str | None = None,
+) -> ReportStream:
+    """:func:`check_ledgers` (without service records) as a :class:`ReportStream`: the report's violations
+    are made while it is written, so memory follows the findings' number, not the report's size.
+    ``stream.report()`` is :func:`check_ledgers`'s report."""
+    names = [str(p) for p in paths]
+    pack = pack if pack is not None else default_pack()
+    layout = ledger_layout(pack, project)
+    if len(names) == 1:
+        return _stream_ledger(read_ledger(names[0], sheet, layout), project, pack, waivers=waivers, today=today,
+                              progress=progress, jobs=jobs, sources=sources)
     ledgers = [read_ledger(name, sheet, layout) for name in names]
     columns = set().union(*(ledger_columns(ledger) for ledger in ledgers))
     checker = Checker(project, pack, columns=columns, waivers=waivers, today=today, retain_entries=False)
@@ -195,10 +248,8 @@ def check_ledgers(
         money=merge(s.money for s in summaries),
     )
 
-    report = checker.report(input=combined, input_errors=errors, lookup=refetch(ledgers, checker), inputs=summaries)
-    if records is None:
-        return report
-    return with_services(report, ledger_entries(names, sheet, layout), records, pack, waivers=waivers, today=today)
+    return checker.report_stream(input=combined, input_errors=errors, lookup=refetch(ledgers, checker),
+                                 inputs=summaries)
 
 
 def _part(
@@ -258,4 +309,6 @@ def check_entries(
     report = checker.report(input=summary, input_errors=errors)
     if services is None:
         return report
+    from .evaluate.services import as_records, with_services
+
     return with_services(report, parsed, as_records(services), checker.pack, waivers=waivers, today=today)

@@ -25,19 +25,15 @@ from .engines import Engine, SerialEngine, engine, worker_cache
 from .evaluate import Checker
 from .evaluate.checker import CheckerState
 from .ledger import RawRow, SkippedRow, TabularLedger, read_ledger
-from .models import (
-    InputError,
-    InputSummary,
+from .models import InputError, InputSummary, Project, Report, RuleNotRun
+from .programme_models import (
+    CrossProjectFinding,
     LedgerAccount,
     ProgrammeReport,
     ProgrammeSummary,
-    Project,
     ProjectLine,
-    Report,
-    RuleNotRun,
     Unmatched,
 )
-from .models import CrossProjectFinding
 from .normalise import RowNormaliser
 from .orchestrate import Part, merge_parts
 from .pipeline import ledger_columns, ledger_layout, load_project, load_rules, refetch

@@ -198,12 +198,15 @@ def clean_code(value: str) -> str:
 
 
 _INVOICE_SEPARATORS = re.compile(r"[-_.·]")
+#: the label printed before an invoice's number (No. 12345678, №, 发票号码：), copied with it into the ledger
+_INVOICE_LABEL = re.compile(r"^(?:NO|№|发票号码|发票号|票号)[:：#]?(?=\d{8,}$)")
 
 
 def clean_invoice(value: str) -> str:
     """An invoice number as :func:`clean_code`, also without the separators some clerks type
-    between its groups of digits (``2511-0000-0123`` is ``25110000 0123`` is ``251100000123``)."""
-    return _INVOICE_SEPARATORS.sub("", clean_code(value))
+    between its groups of digits (``2511-0000-0123`` is ``25110000 0123`` is ``251100000123``)
+    and without the label printed before the number (``No.25117000`` is ``25117000``)."""
+    return _INVOICE_LABEL.sub("", _INVOICE_SEPARATORS.sub("", clean_code(value)))
 
 
 _COUNT_UNITS = re.compile(r"(人次|人|名|位)$")

@@ -29,7 +29,7 @@ class WaiverFileError(QianqiError):
 class Waiver(BaseModel):
     """One approved exception, as written in the waivers file."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, defer_build=True)
 
     rule: str = Field(min_length=1)
     row: int | None = None

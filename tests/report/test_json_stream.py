@@ -21,8 +21,8 @@ import pytest
 
 from qianqi_rules import check_ledger, load_project, load_rules
 from qianqi_rules.cli import main
-from qianqi_rules.pipeline import check_ledgers
-from qianqi_rules.report import csv_report, json_stream
+from qianqi_rules.pipeline import check_ledgers, stream_ledgers
+from qianqi_rules.report import csv_report, json_report, json_stream
 from qianqi_rules.report.cells import FINDING_HEADERS, finding_rows
 from qianqi_rules.report.csv_report import csv_chunks, render_csv
 from qianqi_rules.report.json_report import escape_json_controls, json_chunks, render_json
@@ -121,3 +121,44 @@ def test_the_command_line_writes_the_streamed_document(pack, synthetic, tmp_path
     capsysbinary.readouterr()
     assert main(args) == 1
     assert capsysbinary.readouterr().out == want
+
+
+def _stream_cases(pack, synthetic):
+    """(library report, a stream of the same check) on every labelled ledger and the synthetic ones."""
+    for case in LABELS.values():
+        project = load_project(LABELLED / case["project"], pack)
+        ledger = LABELLED / case["ledger"]
+        yield check_ledger(ledger, project, pack, today=TODAY), stream_ledgers([ledger], project, pack, today=TODAY)
+    ledgers, project_file = synthetic
+    project = load_project(project_file, pack)
+    for files in ([ledgers[0]], ledgers):
+        yield check_ledgers(files, project, pack, today=TODAY), stream_ledgers(files, project, pack, today=TODAY)
+
+
+@pytest.mark.parametrize("long_rows", [-1, 0, 10**9])
+def test_a_report_stream_writes_the_library_report(pack, synthetic, monkeypatch, long_rows: int) -> None:
+    """What the command line writes (violations made one at a time; row lists longer than ``long_rows`` written
+    from their arrays, in pieces of 2 rows; one element a piece) is the library's report byte for byte, in JSON
+    and in CSV; and the stream collected is the library's report."""
+    monkeypatch.setattr(json_stream, "_BATCH", 1)
+    monkeypatch.setattr(json_stream, "_ROWS", 2)
+    monkeypatch.setattr(csv_report, "LONG_ROWS", long_rows)
+    monkeypatch.setattr(json_report, "LONG_ROWS", long_rows)
+    apart = 0
+    for report, stream in _stream_cases(pack, synthetic):
+        assert stream.report() == report
+        assert "".join(json_chunks(stream)) == render_json(report) == _whole(report)
+        assert b"".join(csv_chunks(stream)) == render_csv(report) == _whole_csv(report)
+        apart += sum(isinstance(v, tuple) for v in stream.lists(long_rows)["violations"])
+    assert (apart > 0) == (long_rows < 10**9)
+
+
+def test_a_long_row_list_is_written_as_pydantic_writes_it(pack, synthetic) -> None:
+    """The synthetic ledger's budget totals list every row of their category: written from the array."""
+    ledgers, project_file = synthetic
+    stream = stream_ledgers([ledgers[0]], load_project(project_file, pack), pack, today=TODAY)
+    long = [item for item in stream.lists(10)["violations"] if isinstance(item, tuple)]
+    assert long and all(v.rows == [] and len(rows) > 10 for v, rows in long)
+    for v, rows in long:
+        whole = v.model_copy(update={"rows": list(rows)})
+        assert "".join(json_stream._element((v, rows), "    ")) == json_stream._indented(whole, "    ")

@@ -1,9 +1,17 @@
-"""The :class:`~qianqi_rules.models.Report` of a settled check: counts, the pack and project, standards not judged."""
+"""The :class:`~qianqi_rules.models.Report` of a settled check: counts, the pack and project, standards not judged.
+
+:func:`assemble` makes a :class:`ReportStream`: the report's envelope (everything but its
+violations and the rows of its Article 13 lines) and the means to make those while they are
+written.  :meth:`ReportStream.report` collects them: the library's report.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from array import array
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from ..models import (
     BudgetLine,
@@ -15,15 +23,14 @@ from ..models import (
     Project,
     ProjectRef,
     Report,
-    SEVERITIES,
     RuleNotRun,
     StandardGap,
     Summary,
-    Violation,
     WaiverProblem,
 )
 from ..rules.pack import RulePack
-from .findings import in_row_order
+from .emit import Emission
+from .findings import in_row_order, with_rows
 from .state import EntryTable
 
 
@@ -54,6 +61,47 @@ def pack_ref(pack: RulePack) -> PackRef:
     )
 
 
+@dataclass
+class ReportStream:
+    """A settled check's report, its long lists made while they are written.
+
+    ``envelope`` is the report with no violations and its clawback lines without rows; the
+    violations come from ``emission`` one at a time and the lines' rows from ``clawback``.
+    """
+
+    envelope: Report
+    emission: Emission
+    clawback: list[tuple[ClawbackLine, array]]
+
+    @property
+    def summary(self) -> Summary:
+        return self.envelope.summary
+
+    @property
+    def input(self) -> InputSummary:
+        return self.envelope.input
+
+    @property
+    def exit_code(self) -> int:
+        return self.envelope.exit_code
+
+    def lists(self, long_rows: int | None = None) -> dict[str, Iterable[Any]]:
+        """The lists the envelope leaves empty, made as they are read; an element with more than
+        ``long_rows`` rows is ``(model with its rows empty, rows)``."""
+
+        def lines() -> Iterator[Any]:
+            for line, rows in self.clawback:
+                apart = long_rows is not None and len(rows) > long_rows
+                yield (line, rows) if apart else with_rows(line, rows)
+
+        return {"violations": self.emission.violations(long_rows), "clawback": lines()}
+
+    def report(self) -> Report:
+        """The whole report (the library's): the same lists, collected."""
+        lists = self.lists()
+        return self.envelope.model_copy(update={name: list(items) for name, items in lists.items()})
+
+
 def assemble(
     *,
     pack: RulePack,
@@ -62,42 +110,42 @@ def assemble(
     inputs: Sequence[InputSummary],
     input_errors: Iterable[InputError],
     entries: int,
-    violations: list[Violation],
+    emission: Emission,
     not_run: list[RuleNotRun],
     gaps: list[StandardGap],
     problems: list[WaiverProblem],
     budget: list[BudgetLine],
-    clawback: list[ClawbackLine],
+    clawback: list[tuple[ClawbackLine, array]],
     clawback_total: Decimal,
     spent_total: Decimal,
-) -> Report:
+) -> ReportStream:
     """The report; without ``input`` (entries handed over in Python) the rows are counted from the entries."""
     errors = list(input_errors)
     if input is None:
         rejected = len({e.row for e in errors})
         input = InputSummary(rows_total=entries + rejected, rows_checked=entries, rows_rejected=rejected,
                              rows_skipped=0)
-    active = [v for v in violations if v.waiver is None and not v.reversed_by]
-    counts = {s: sum(1 for v in active if v.severity == s) for s in SEVERITIES}
-    return Report(
+    counts = emission.counts()
+    envelope = Report(
         input=input,
         inputs=list(inputs),
         project=ProjectRef(code=project.code, name=project.name, grantee=project.grantee),
         pack=pack_ref(pack),
-        violations=violations,
+        violations=[],
         input_errors=sorted(errors, key=lambda e: (e.file or "", e.row, e.column or "")),
         rules_not_run=not_run,
         standards_unchecked=gaps,
         waiver_problems=problems,
         budget=budget,
-        clawback=clawback,
+        clawback=[],
         summary=Summary(
             errors=counts["error"],
             warnings=counts["warning"],
             infos=counts["info"],
-            waived=sum(1 for v in violations if v.waiver is not None),
-            reversed=sum(1 for v in violations if v.reversed_by and v.waiver is None),
+            waived=counts["waived"],
+            reversed=counts["reversed"],
             clawback_total=clawback_total,
             spent_total=spent_total,
         ),
     )
+    return ReportStream(envelope, emission, clawback)

@@ -28,10 +28,10 @@ from ..rules.cache import default_pack
 from ..rules.pack import Rule, RulePack
 from ..values import ZERO
 from ..waivers import Waiver, waiver_problems
-from .assemble import assemble, standard_gaps
+from .assemble import ReportStream, assemble, standard_gaps
 from .context import EntryContext
 from .findings import EntryLookup, Finding
-from .folding import fold_warnings
+from .emit import Emission
 from .kinds.aggregate import AggregateKind
 from .kinds.common import row_list
 from .kinds.duplicate import DuplicateKind
@@ -249,7 +249,7 @@ class Checker:
             fetch=snapshot.lookup, sources=self.sources, waivers=self.waivers, today=self.today,
             undone=snapshot.undone, group_cap=max(item.amount, ZERO),
         )
-        return fold_warnings(settlement.violations, self._row_rules)
+        return Emission.of(settlement, self._row_rules).collected()
 
     # ------------------------------------------------------------------ merging
     def state(self) -> CheckerState:
@@ -321,7 +321,7 @@ class Checker:
         Warnings on a row in error are listed here on their own; the report folds them into the error.
         """
         with self._lock:
-            return self._settle(lookup).violations
+            return Emission.of(self._settle(lookup), None).collected()
 
     def report(
         self,
@@ -333,15 +333,56 @@ class Checker:
     ) -> Report:
         """The report over everything recorded; ``input`` describes the source (a file, or entries)."""
         with self._lock:
-            state = self._state
-            settlement = self._settle(lookup)
-            clawback, budget = money_lines(settlement, state.table, self.project.effective_budget,
-                                           self.project.budget, state.spent_by, self.pack.categories.names)
-            return assemble(
-                pack=self.pack, project=self.project, input=input, inputs=inputs, input_errors=input_errors,
-                entries=len(state.table), violations=fold_warnings(settlement.violations, self._row_rules),
-                not_run=self.not_run,
-                gaps=standard_gaps(state.gaps, self.pack, state.table, self.sources),
-                problems=waiver_problems(list(self.waivers), settlement.used, self.today, set(self._rules)),
-                budget=budget, clawback=clawback, clawback_total=settlement.clawback, spent_total=state.spent,
-            )
+            return self._stream(input, input_errors, lookup, inputs, release=False).report()
+
+    def report_stream(
+        self,
+        *,
+        input: InputSummary | None = None,
+        input_errors: Iterable[InputError] = (),
+        lookup: EntryLookup | None = None,
+        inputs: Sequence[InputSummary] = (),
+    ) -> ReportStream:
+        """The report as :meth:`report` makes it, its violations made while they are written.
+
+        For the last use of a checker (a file check): what settling no longer needs (the invoice
+        index, the groups, the entries kept for repeated keys) is let go, and nothing may be
+        recorded any more.
+        """
+        with self._lock:
+            return self._stream(input, input_errors, lookup, inputs, release=True)
+
+    def _stream(
+        self, input: InputSummary | None, input_errors: Iterable[InputError], lookup: EntryLookup | None,
+        inputs: Sequence[InputSummary], *, release: bool,
+    ) -> ReportStream:
+        if getattr(self, "_released", False):
+            raise RuntimeError("this checker has made its last report (report_stream)")
+        state = self._state
+        settlement = self._settle(lookup)
+        gaps = standard_gaps(state.gaps, self.pack, state.table, self.sources)
+        if release:
+            self._release()
+        clawback, budget = money_lines(settlement, state.table, self.project.effective_budget,
+                                       self.project.budget, state.spent_by, self.pack.categories.names)
+        return assemble(
+            pack=self.pack, project=self.project, input=input, inputs=inputs, input_errors=input_errors,
+            entries=len(state.table), emission=Emission.of(settlement, self._row_rules),
+            not_run=self.not_run, gaps=gaps,
+            problems=waiver_problems(list(self.waivers), settlement.used, self.today, set(self._rules)),
+            budget=budget, clawback=clawback, clawback_total=settlement.clawback, spent_total=state.spent,
+        )
+
+    def _release(self) -> None:
+        """Let go of what settling has used up: a checker that has made its last report."""
+        state = self._state
+        state.keys.clear()
+        state.groups.clear()
+        state.held.clear()
+        state.gaps.clear()
+        state.reversals.clear()
+        state.payments.clear()
+        state.findings = []
+        if state.entries is not None:
+            state.entries = []
+        self._released = True

@@ -15,7 +15,8 @@ from array import array
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from itertools import compress
+from typing import Any, Protocol
 
 from ..models import SEVERITIES, BudgetLine, Citation, ClawbackLine, Entry, EntryRecord, Violation, as_entry
 from ..rules.pack import Rule
@@ -61,6 +62,51 @@ class Finding:
         )
 
 
+@dataclass(slots=True)
+class Settled:
+    """A settled finding before it is a :class:`Violation`: what the report says of it, compactly.
+
+    The report of a large ledger has tens of thousands of findings; their violations (with their
+    entries, ~3 kB each) are made one at a time while the report is written (:mod:`.emit`).
+    """
+
+    finding: Finding
+    ordered: array  # its ordinals in row order
+    key: tuple[Any, ...]  # its place in the report: :func:`order` of its violation (``key[4]``: its rows)
+    reversed_by: list[int] | None = None  # rows of the entries that reversed it in full
+    waiver: int | None = None  # the index of the waiver that matched it
+    counted: Decimal | None = None  # the part of its claim the report's total counts
+    fetched: bool = True  # may list entries fetched again (a group total never does)
+    entries: Sequence[Entry | EntryRecord] = ()  # only while waivers are matched
+
+    @property
+    def rule_id(self) -> str:
+        return self.finding.rule.id
+
+    @property
+    def rows(self) -> array:
+        return self.key[4]  # type: ignore[no-any-return]
+
+    @property
+    def severity(self) -> str:
+        return "info" if self.reversed_by else self.finding.rule.severity
+
+    @property
+    def standing(self) -> bool:
+        return self.waiver is None and not self.reversed_by
+
+
+def settled(f: Finding, table: Table, sources: Sequence[str], reversed_by: list[int] | None = None,
+            fetched: bool = True) -> Settled:
+    """``f`` settled, reversed in full by the rows ``reversed_by`` (or not), with its place in the report."""
+    ordered = array("q", in_row_order(f.ordinals, table))
+    rows = array("q", map(table.rows.__getitem__, ordered))
+    first_file = sources[table.files[ordered[0]]] if len(sources) > 1 and ordered else ""
+    severity = "info" if reversed_by else f.rule.severity
+    key = (first_file, rows[0] if rows else 0, SEVERITY_RANK[severity], f.rule.id, rows)
+    return Settled(f, ordered, key, reversed_by, fetched=fetched)
+
+
 def display(value: Any) -> Any:
     """Evidence values as JSON-friendly text: money with two places, dates ISO."""
     if isinstance(value, Decimal):
@@ -76,56 +122,53 @@ def order(v: Violation) -> tuple[Any, ...]:
     return (v.files[0] if v.files else "", v.rows[0] if v.rows else 0, SEVERITY_RANK[v.severity], v.rule_id, v.rows)
 
 
-def to_violations(
-    findings: Sequence[Finding], table: Table, lookup: EntryLookup | None, sources: Sequence[str] = ()
-) -> list[Violation]:
-    """Violations for ``findings``, fetching (in one go) the entries they do not hold.
+def wanted_entries(findings: Iterable[Finding]) -> list[int]:
+    """The ordinals whose entries ``findings`` list but do not hold: fetched again, in one go."""
+    return sorted({o for f in findings if f.with_entries for o in f.ordinals if o not in f.entries})
 
-    With several ledger files (``sources``), each violation says which file each of its rows is in.
-    A large ledger can have tens of thousands of findings, so their parts are shared where they
-    can be: one :class:`Entry` per row however many rules fire on it, and no re-validation of
-    values that are already typed (:func:`_violation`).
+
+def violation_of(
+    f: Finding, ordered: Sequence[int], rows: Sequence[int], table: Table,
+    fetched: Mapping[int, Entry | EntryRecord], models: dict[int, Entry], sources: Sequence[str] = (),
+) -> Violation:
+    """The violation of ``f`` as found (before reversals, waivers and counting), its rows ``rows``.
+
+    ``ordered`` are its ordinals in row order.  One :class:`Entry` per row however many rules fire on
+    it (``models``, filled here), and no re-validation of values already typed (:func:`_violation`):
+    a large ledger has tens of thousands of findings.  With several ledger files (``sources``) the
+    violation says which file each of its rows is in.
     """
-    wanted = sorted({o for f in findings if f.with_entries for o in f.ordinals if o not in f.entries})
-    fetched = dict(lookup(wanted)) if lookup is not None and wanted else {}
-    models: dict[int, Entry] = {}
-    out = []
-    for f in findings:
-        rule = f.rule
-        ordered = in_row_order(f.ordinals, table)
-        entries: list[Entry] = []
-        if f.with_entries:
-            for o in ordered:
-                model = models.get(o)
-                if model is None:
-                    entry = f.entries.get(o) or fetched.get(o)
-                    if entry is None:
-                        continue
-                    model = models[o] = as_entry(entry)
-                entries.append(model)
-        claim: Decimal | None = None
-        if rule.clawback != "none":
-            claim = f.pooled_claim if f.pooled_claim is not None else sum(f.claims.values(), ZERO)
-        out.append(
-            _violation(
-                rule_id=rule.id,
-                rule_name=rule.name,
-                title=rule.title,
-                severity=rule.severity,
-                citation=rule.citation,
-                rows=[table.rows[o] for o in ordered],
-                message=f.message,
-                amount=f.amount,
-                clawback=claim,
-                clawback_counted=claim,  # settled by :func:`counted` once every finding is known
-                recover_under=(rule.recover_under or rule.citation) if claim is not None else None,
-                entries=entries,
-                evidence=f.evidence,
-                see_also=list(rule.see_also),
-                files=[sources[table.files[o]] for o in ordered] if len(sources) > 1 else None,
-            )
-        )
-    return out
+    rule = f.rule
+    entries: list[Entry] = []
+    if f.with_entries:
+        for o in ordered:
+            model = models.get(o)
+            if model is None:
+                entry = f.entries.get(o) or fetched.get(o)
+                if entry is None:
+                    continue
+                model = models[o] = as_entry(entry)
+            entries.append(model)
+    claim: Decimal | None = None
+    if rule.clawback != "none":
+        claim = f.pooled_claim if f.pooled_claim is not None else sum(f.claims.values(), ZERO)
+    return _violation(
+        rule_id=rule.id,
+        rule_name=rule.name,
+        title=rule.title,
+        severity=rule.severity,
+        citation=rule.citation,
+        rows=rows if isinstance(rows, list) else list(rows),
+        message=f.message,
+        amount=f.amount,
+        clawback=claim,
+        clawback_counted=claim,  # settled once every finding is known (:class:`Settled` ``counted``)
+        recover_under=(rule.recover_under or rule.citation) if claim is not None else None,
+        entries=entries,
+        evidence=f.evidence,
+        see_also=list(rule.see_also),
+        files=[sources[table.files[o]] for o in ordered] if len(sources) > 1 else None,
+    )
 
 
 def in_row_order(ordinals: Iterable[int], table: Table) -> list[int]:
@@ -156,24 +199,37 @@ def _violation(**fields: Any) -> Violation:
     return Violation.model_construct(_fields_set=_VIOLATION_FIELDS_SET, **fields)
 
 
+class Matchable(Protocol):
+    """What a waiver is matched on: a violation, or a settled finding before it is one."""
+
+    rule_id: str
+    rows: Sequence[int]
+    entries: Sequence[Entry | EntryRecord]
+
+
+def waiver_for(target: Matchable, waivers: Sequence[Waiver], today: dt.date, used: set[int]) -> int | None:
+    """The index of the first approved, unexpired waiver that matches ``target`` (noted in ``used``)."""
+    for index, waiver in enumerate(waivers):
+        if not waiver.expired(today) and waiver.matches(target):  # type: ignore[arg-type]
+            used.add(index)
+            return index
+    return None
+
+
 def waive(violations: list[Violation], waivers: Sequence[Waiver], today: dt.date, used: set[int]) -> list[Violation]:
     """Mark the findings an approved, unexpired waiver matches; note which waivers were used."""
     if not waivers:
         return violations
     out = []
     for violation in violations:
-        for index, waiver in enumerate(waivers):
-            if not waiver.expired(today) and waiver.matches(violation):
-                used.add(index)
-                violation = violation.model_copy(update={"waiver": waiver.ref()})
-                break
+        index = waiver_for(violation, waivers, today, used)
+        if index is not None:
+            violation = violation.model_copy(update={"waiver": waivers[index].ref()})
         out.append(violation)
     return out
 
 
-def row_claims(
-    findings: Sequence[Finding], violations: Sequence[Violation], table: EntryTable
-) -> tuple[dict[int, Decimal], dict[int, int]]:
+def row_claims(settled: Sequence[Settled], table: EntryTable) -> tuple[dict[int, Decimal], dict[int, int]]:
     """(ordinal -> money to recover from it, ordinal -> the index of the finding that claims it).
 
     A row's claim is the largest unwaived error claim on it, never more than the
@@ -181,10 +237,10 @@ def row_claims(
     """
     claims: dict[int, Decimal] = {}
     owners: dict[int, int] = {}
-    for index, (finding, violation) in enumerate(zip(findings, violations, strict=True)):
-        if finding.rule.severity != "error" or violation.waiver is not None or violation.reversed_by:
+    for index, s in enumerate(settled):
+        if s.finding.rule.severity != "error" or not s.standing:
             continue
-        for ordinal, amount in finding.claims.items():
+        for ordinal, amount in s.finding.claims.items():
             cap = max(table.amount(ordinal), ZERO)
             claim = min(cap, amount)
             if claim > claims.get(ordinal, ZERO) or ordinal not in claims:
@@ -193,25 +249,17 @@ def row_claims(
     return claims, owners
 
 
-def counted(violations: Sequence[Violation], amounts: Sequence[Decimal]) -> list[Violation]:
-    """Each money-bearing violation with the part of its claim the report's total counts (``clawback_counted``)."""
-    out = []
-    for v, amount in zip(violations, amounts, strict=True):
-        if v.clawback is not None and v.clawback_counted != amount:
-            v = v.model_copy(update={"clawback_counted": amount})
-        out.append(v)
-    return out
-
-
 def clawback_lines(
     claims: Mapping[int, Decimal],
     owners: Mapping[int, Rule],
     pooled: Sequence[tuple[Rule, Decimal, Sequence[int]]],
     table: EntryTable,
-) -> list[ClawbackLine]:
-    """Money to recover per Article 13 trigger, with the rows it comes from and the rules claiming it."""
-    # rows gathered as 8-byte numbers and made a list once, sorted and unique: a budget overrun brings every
-    # row of its category, and a set of a million ints cost ~100 MB at once
+) -> list[tuple[ClawbackLine, array]]:
+    """Money to recover per Article 13 trigger, the rules claiming it, and (apart, 8 bytes each) its rows.
+
+    Each line's ``rows`` is left empty: a budget overrun brings every row of its category, so the rows
+    stay an array until they are written (or put in the line, :func:`with_rows`).
+    """
     lines: dict[tuple[int, int | None], tuple[Decimal, array, set[str]]] = {}
 
     def add(rule: Rule, amount: Decimal, ordinals: Iterable[int]) -> None:
@@ -229,14 +277,29 @@ def clawback_lines(
         if amount > 0:
             add(rule, amount, ordinals)
     return [
-        ClawbackLine(trigger=Citation(article=a, item=i), amount=total, rows=_unique_sorted(rows), rule_ids=sorted(rules))
+        (ClawbackLine(trigger=Citation(article=a, item=i), amount=total, rows=[], rule_ids=sorted(rules)),
+         unique_sorted(rows))
         for (a, i), (total, rows, rules) in sorted(lines.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0))
     ]
 
 
-def _unique_sorted(values: array) -> list[int]:
-    ordered = sorted(values)
-    return [v for i, v in enumerate(ordered) if not i or v != ordered[i - 1]]
+def with_rows(line: ClawbackLine, rows: array) -> ClawbackLine:
+    """A line of :func:`clawback_lines` with its rows put in (the library's report)."""
+    return line.model_copy(update={"rows": rows.tolist()})
+
+
+def unique_sorted(values: array) -> array:
+    """``values`` sorted, each once, without a list of them: row numbers are marked in a bytearray
+    (a list of a million ints costs ~36 MB, the marks ~1 MB); far apart numbers are sorted as a list."""
+    if not values:
+        return array("q")
+    low, high = min(values), max(values)
+    if low < 0 or high > 8 * len(values) + (1 << 16):
+        return array("q", sorted(set(values)))
+    marks = bytearray(high + 1)
+    for v in values:
+        marks[v] = 1
+    return array("q", compress(range(high + 1), marks))
 
 
 def budget_lines(

@@ -23,8 +23,13 @@ from ..models import Violation
 #: the evidence key holding the folded warnings (rule id, title, citation as text and as article/item, message)
 FOLDED = "folded_warnings"
 
+#: where a single-row finding is (its file, if named, and its row), or ``None`` for one that spans rows
+Place = tuple[tuple[str, ...], tuple[int, ...]]
+#: what folding looks at: (place, severity, standing: neither waived nor reversed, rule id)
+Facet = tuple[Place | None, str, bool, str]
 
-def _place(v: Violation) -> tuple[tuple[str, ...], tuple[int, ...]] | None:
+
+def _place(v: Violation) -> Place | None:
     """Where a single-row finding is (file and row), or ``None`` for one that spans rows."""
     if len(v.rows) != 1:
         return None
@@ -33,6 +38,10 @@ def _place(v: Violation) -> tuple[tuple[str, ...], tuple[int, ...]] | None:
 
 def _standing(v: Violation) -> bool:
     return v.waiver is None and not v.reversed_by
+
+
+def facet(v: Violation) -> Facet:
+    return (_place(v), v.severity, _standing(v), v.rule_id)
 
 
 def folded_entry(warning: Violation) -> dict[str, Any]:
@@ -47,36 +56,49 @@ def folded_entry(warning: Violation) -> dict[str, Any]:
     }
 
 
+def fold_plan(facets: Sequence[Facet], row_rules: Container[str]) -> dict[int, list[int]]:
+    """Which findings fold into which: the index of each receiving error -> the indexes of its warnings.
+
+    Every standing warning of a ``row_rules`` rule on a row in error folds into the first standing
+    error of a ``row_rules`` rule on that row, in the order of ``facets``; the plan is all the
+    folding there is, whether the findings are violations (:func:`fold_warnings`) or settled
+    findings about to become violations one at a time (:mod:`.emit`).
+    """
+    target: dict[Place, int] = {}
+    for index, (place, severity, standing, rule_id) in enumerate(facets):
+        if place is not None and severity == "error" and standing and place not in target \
+                and rule_id in row_rules:
+            target[place] = index
+    plan: dict[int, list[int]] = {}
+    if not target:
+        return plan
+    for index, (place, severity, standing, rule_id) in enumerate(facets):
+        if severity == "warning" and place in target and standing and rule_id in row_rules:
+            plan.setdefault(target[place], []).append(index)  # type: ignore[index]
+    return plan
+
+
+def with_folded(error: Violation, warnings: Sequence[Violation]) -> Violation:
+    """``error`` with ``warnings`` added to its evidence."""
+    extra = [folded_entry(w) for w in warnings]
+    evidence = {**error.evidence, FOLDED: [*error.evidence.get(FOLDED, ()), *extra]}
+    return error.model_copy(update={"evidence": evidence})
+
+
 def fold_warnings(violations: Sequence[Violation], row_rules: Container[str]) -> list[Violation]:
     """``violations`` with every standing warning of a ``row_rules`` rule on a row in error folded into that error.
 
     The order of what remains is kept; the error that receives a row's warnings is the first
     standing error on that row in that order.
     """
-    target: dict[tuple[tuple[str, ...], tuple[int, ...]], int] = {}
-    for index, v in enumerate(violations):
-        place = _place(v)
-        if place is not None and v.severity == "error" and _standing(v) and place not in target \
-                and v.rule_id in row_rules:
-            target[place] = index
-    if not target:
+    plan = fold_plan([facet(v) for v in violations], row_rules)
+    if not plan:
         return list(violations)
-    folded: dict[int, list[dict[str, Any]]] = {}
-    kept: list[int] = []
-    for index, v in enumerate(violations):
-        place = _place(v)
-        if v.severity == "warning" and place in target and _standing(v) and v.rule_id in row_rules:
-            folded.setdefault(target[place], []).append(folded_entry(v))  # type: ignore[index]
-        else:
-            kept.append(index)
-    out = []
-    for index in kept:
-        v = violations[index]
-        extra = folded.get(index)
-        if extra:
-            v = v.model_copy(update={"evidence": {**v.evidence, FOLDED: [*v.evidence.get(FOLDED, ()), *extra]}})
-        out.append(v)
-    return out
+    folded = {j for warnings in plan.values() for j in warnings}
+    return [
+        with_folded(v, [violations[j] for j in plan[index]]) if index in plan else v
+        for index, v in enumerate(violations) if index not in folded
+    ]
 
 
 def folded_note(v: Violation) -> str:

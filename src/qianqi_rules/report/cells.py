@@ -12,7 +12,7 @@ workbook stores text cells as text, the PDF escapes its markup.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Union
 
@@ -59,7 +59,7 @@ def money(value: Decimal | None) -> Decimal | None:
     return None if value is None else Decimal(format_money(value))
 
 
-def rows_cell(rows: list[int]) -> int | str:
+def rows_cell(rows: Sequence[int]) -> int | str:
     """One row as a number; several as text (``3、5、9``)."""
     return rows[0] if len(rows) == 1 else "、".join(str(r) for r in rows)
 
@@ -93,16 +93,20 @@ def finding_rows(report: Report) -> list[Row]:
     return list(iter_finding_rows(report))
 
 
-def iter_finding_rows(report: Report) -> Iterator[Row]:
-    """:func:`finding_rows` one at a time (the streamed CSV)."""
-    return (_finding_row(report, v) for v in report.violations)
+def iter_finding_rows(report: Report, violations: Iterable[Violation | tuple[Violation, Sequence[int]]] | None = None
+                      ) -> Iterator[Row]:
+    """:func:`finding_rows` one at a time (the streamed CSV); ``violations`` instead of the report's (a
+    stream's, each made as it is read; a ``(violation, rows)`` pair has its rows apart)."""
+    for item in report.violations if violations is None else violations:
+        yield _finding_row(report, *item) if isinstance(item, tuple) else _finding_row(report, item)
 
 
-def _finding_row(report: Report, v: Violation) -> Row:
+def _finding_row(report: Report, v: Violation, rows: Sequence[int] | None = None) -> Row:
     entry = v.entries[0] if len(v.entries) == 1 else None
+    rows = v.rows if rows is None else rows
     return [
         files_of(report, v.files),
-        rows_cell(v.rows) if v.rows else None,
+        rows_cell(rows) if rows else None,
         id_cell(entry.entry_id) if entry else _joined(e.entry_id for e in v.entries),
         entry.date if entry else None,
         vouchers_of(v),

@@ -15,8 +15,10 @@ from decimal import Decimal
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from ..evaluate.assemble import ReportStream
 from ..models import Report
 from .cells import FINDING_HEADERS, iter_finding_rows, safe_text
+from .json_report import LONG_ROWS
 from .plain import visible
 
 
@@ -60,8 +62,13 @@ def csv_bytes(headers: list[str], rows: Iterable[list[Any]]) -> bytes:
     return b"".join(csv_pieces(headers, rows))
 
 
-def csv_chunks(report: Report, *, color: bool = False, width: int | None = None) -> Iterator[bytes]:
-    """The CSV report in pieces that join to :func:`render_csv`'s bytes (what the command line writes)."""
+def csv_chunks(report: Report | ReportStream, *, color: bool = False, width: int | None = None) -> Iterator[bytes]:
+    """The CSV report in pieces that join to :func:`render_csv`'s bytes (what the command line writes).
+
+    A :class:`ReportStream` is written as its violations are made, one at a time.
+    """
+    if isinstance(report, ReportStream):
+        return csv_pieces(FINDING_HEADERS, iter_finding_rows(report.envelope, report.lists(LONG_ROWS)["violations"]))
     return csv_pieces(FINDING_HEADERS, iter_finding_rows(report))
 
 

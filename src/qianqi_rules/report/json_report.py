@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from ..evaluate.assemble import ReportStream
 from ..models import Report
 from .json_stream import dump, json_pieces
 
@@ -75,8 +76,18 @@ def json_document(model: Any) -> str:
     return escape_json_controls(dump(model))
 
 
-def json_chunks(report: Report, *, color: bool = False, width: int | None = None) -> Iterator[str]:
-    """The JSON report in pieces that join to :func:`render_json`'s text (what the command line writes)."""
+#: an element with more rows than this is written with its rows from their array (a budget overrun's)
+LONG_ROWS = 1024
+
+
+def json_chunks(report: Report | ReportStream, *, color: bool = False, width: int | None = None) -> Iterator[str]:
+    """The JSON report in pieces that join to :func:`render_json`'s text (what the command line writes).
+
+    A :class:`ReportStream` is written from its envelope, its violations made one at a time: the same
+    text as its ``report()``'s.
+    """
+    if isinstance(report, ReportStream):
+        return json_pieces(report.envelope, escape_json_controls, report.lists(LONG_ROWS))
     return json_pieces(report, escape_json_controls)
 
 

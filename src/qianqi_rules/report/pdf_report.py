@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import QianqiError
-from ..models import ProgrammeReport, Report
+from ..models import Report
+from ..programme_models import ProgrammeReport
 from ..values import format_money_cn
 from .cells import (
     BUDGET_HEADERS,

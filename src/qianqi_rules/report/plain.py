@@ -22,7 +22,10 @@ literal backslash in the data is left as it is.
 
 from __future__ import annotations
 
-from rich.text import Text
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rich.text import Text
 
 _CONTROLS = [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0)]
 _FORMATS = [*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x2028, 0x2029, *range(0xD800, 0xE000)]
@@ -41,4 +44,6 @@ def visible(text: object, *, lines: bool = True) -> str:
 
 def plain(text: object, *, style: str = "", lines: bool = True) -> Text:
     """A rich :class:`~rich.text.Text` that shows ``text`` literally: no markup, no emoji codes, no controls."""
+    from rich.text import Text  # only the table and the authoring output need rich
+
     return Text(visible(text, lines=lines), style=style)

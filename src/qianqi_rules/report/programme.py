@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..models import ProgrammeReport
+from ..programme_models import ProgrammeReport
 from ..values import format_money_cn
 from .cells import (
     BUDGET_HEADERS,

@@ -9,51 +9,24 @@ key by this very code, it is read back — closures rebuilt from their plans
 (:mod:`.compiled`), rule-engine never imported.  Otherwise the pack is loaded
 from its files as always and stored for next time.
 
-A cache file is never trusted: its header names the key and the payload's
-sha256, both checked before anything is read; the unpickler only builds
-classes from an allow-list of modules; anything unexpected (a corrupt, stale,
-truncated or foreign file) is ignored and the pack rebuilt.  Files are
-written atomically (a temporary file, then a rename), so two processes never
-see half a file.  ``lint`` and ``test`` always load from the files.
-
-The folder is ``$QIANQI_CACHE_DIR``, else ``$XDG_CACHE_HOME/qianqi-rules``,
-else ``~/.cache/qianqi-rules``; ``QIANQI_CACHE_DIR=off`` turns the cache off.
+How a stored file is checked before it is read (key, checksum, an allow-list of classes) and
+written (atomically), and where the folder is, is :mod:`.stored`'s; ``lint`` and ``test`` always
+load from the files.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import io
-import os
-import pickle
-import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from .pack import RulePack, bundled_pack_path
+from .stored import CACHE_ENV, cache_dir, code_digest, read_stored, write_stored
 
-CACHE_ENV = "QIANQI_CACHE_DIR"
+__all__ = ["CACHE_ENV", "cache_dir", "cache_key", "cached_rules", "code_digest", "default_pack"]
+
 #: changes whenever the stored form changes (the code digest covers the rest)
 FORMAT = b"qianqi-rules pack cache 1"
-_PACKAGE = Path(__file__).resolve().parent.parent
-#: modules whose classes a cache file may build (plus the few builtins below)
-_ALLOWED_MODULES = ("qianqi_rules.", "datetime", "decimal", "collections", "copyreg", "re2", "_re2", "re",
-                    "pydantic", "pydantic.", "pydantic_core", "pydantic_core.", "enum", "dateutil.")
-_ALLOWED_EXACT = frozenset(m.rstrip(".") for m in _ALLOWED_MODULES)
-_ALLOWED_BUILTINS = frozenset({"frozenset", "set", "tuple", "list", "dict", "str", "int", "float", "bool",
-                               "bytes", "bytearray", "complex", "slice", "range", "object", "NoneType"})
-
-
-def cache_dir() -> Path | None:
-    """Where packs are cached (None: caching is off)."""
-    configured = os.environ.get(CACHE_ENV)
-    if configured is not None:
-        return None if configured.strip().lower() in ("", "off", "0", "no") else Path(configured)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "qianqi-rules"
 
 
 def folder_files(folder: Path) -> list[Path]:
@@ -68,20 +41,6 @@ def folder_digest(folder: Path) -> str:
     for file in folder_files(folder):
         digest.update(str(file.relative_to(folder)).encode() + b"\0" + file.read_bytes() + b"\0")
     return digest.hexdigest()
-
-
-_CODE_DIGEST: str | None = None
-
-
-def code_digest() -> str:
-    """A digest of this package's code: a pack stored by other code is never read back."""
-    global _CODE_DIGEST
-    if _CODE_DIGEST is None:
-        digest = hashlib.sha256(sys.version.encode() + b"\0")
-        for file in sorted(_PACKAGE.rglob("*.py")):
-            digest.update(str(file.relative_to(_PACKAGE)).encode() + b"\0" + file.read_bytes() + b"\0")
-        _CODE_DIGEST = digest.hexdigest()
-    return _CODE_DIGEST
 
 
 def cache_key(folders: Sequence[Path]) -> tuple[str, list[str]] | None:
@@ -101,31 +60,9 @@ def cache_key(folders: Sequence[Path]) -> tuple[str, list[str]] | None:
     return key.hexdigest(), digests
 
 
-class _Unpickler(pickle.Unpickler):
-    def find_class(self, module: str, name: str) -> Any:
-        if module == "builtins" and name in _ALLOWED_BUILTINS:
-            return super().find_class(module, name)
-        if module in _ALLOWED_EXACT or module.startswith(_ALLOWED_MODULES):
-            return super().find_class(module, name)
-        raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a pack cache")
-
-
 def _read(path: Path, key: str, digests: Sequence[str]) -> RulePack | None:
     """The pack stored at ``path`` under ``key``, or None if the file is missing, corrupt or not this pack's."""
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return None
-    header, _, payload = data.partition(b"\n")
-    parts = header.split(b" ")
-    if len(parts) != 3 or parts[0] != b"qqpack1" or parts[1] != key.encode():
-        return None
-    if hashlib.sha256(payload).hexdigest().encode() != parts[2]:
-        return None
-    try:
-        pack = _Unpickler(io.BytesIO(payload)).load()
-    except Exception:  # noqa: BLE001 - whatever is wrong with the file, the pack is rebuilt
-        return None
+    pack = read_stored(path, key)
     if not isinstance(pack, RulePack):
         return None
     # the pack read back must be the pack of these files (its own record of what it was built from)
@@ -143,23 +80,8 @@ def _storable(pack: RulePack) -> bool:
 
 def _store(path: Path, key: str, pack: RulePack) -> None:
     """Write the pack atomically; a cache that cannot be written is simply not used."""
-    if not _storable(pack):
-        return
-    try:
-        payload = pickle.dumps(pack, protocol=pickle.HIGHEST_PROTOCOL)
-    except Exception:  # noqa: BLE001 - something in the pack does not pickle: do without the cache
-        return
-    header = b"qqpack1 " + key.encode() + b" " + hashlib.sha256(payload).hexdigest().encode() + b"\n"
-    with contextlib.suppress(OSError):
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".pack-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(header + payload)
-            os.replace(temporary, path)
-        except OSError:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
+    if _storable(pack):
+        write_stored(path, key, pack)
 
 
 _LOADED: dict[str, RulePack] = {}

@@ -91,9 +91,16 @@ def load_gazetteer(path: str) -> Gazetteer | None:
     file = Path(path)
     if not file.is_file():
         return None
-    with file.open(encoding="utf-8", newline="") as f:
-        lines = (line for line in f if not line.startswith("#"))
-        rows = [(r["code"].strip(), r["name"].strip()) for r in csv.DictReader(lines) if r.get("code")]
+    source = file.read_bytes()
+    from .stored import stored  # building the table takes most of a small check; reading it back, a few ms
+
+    return stored("gazetteer", source, lambda: gazetteer_of(source), lambda g: isinstance(g, Gazetteer))
+
+
+def gazetteer_of(source: bytes) -> Gazetteer:
+    """The table of a division file's bytes (``code,name`` lines; ``#`` lines are comments)."""
+    lines = (line for line in source.decode("utf-8").splitlines() if not line.startswith("#"))
+    rows = [(r["code"].strip(), r["name"].strip()) for r in csv.DictReader(lines) if r.get("code")]
     return Gazetteer(rows)
 
 

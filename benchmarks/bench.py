@@ -97,6 +97,65 @@ def one_invoice_ratio(out: Path, project, pack, rows: int) -> dict[str, object]:
     }
 
 
+def jobs_ratio(ledger: Path, project, pack, project_path: Path, jobs: int, reps: int) -> dict[str, object]:
+    """One process against ``jobs`` on one file: the file cut into spans, and (the design before it) read in this
+    process and judged in batches.  Interleaved, ``reps`` times; medians, the main process's CPU seconds, the load."""
+    import os
+    import resource
+    import statistics
+
+    from qianqi_rules import feeding
+
+    def timed(mode: str) -> tuple[float, float, str]:
+        cut = feeding.CUT_AT[0]
+        if mode == "batches":
+            feeding.CUT_AT[0] = lambda size, parts: []  # no cut: read here, judged in batches
+        try:
+            children = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu, wall = time.process_time(), time.perf_counter()
+            text = (check_ledger(ledger, project, pack) if mode == "one" else
+                    check_ledger(ledger, project, pack, jobs=jobs, sources=(None, project_path))).to_json()
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            done = resource.getrusage(resource.RUSAGE_CHILDREN)  # the pool's workers, reaped when it closed
+            return wall, cpu, done.ru_utime + done.ru_stime - children.ru_utime - children.ru_stime, text
+        finally:
+            feeding.CUT_AT[0] = cut
+
+    runs: dict[str, list[tuple[float, float, float]]] = {"one": [], "spans": [], "batches": []}
+    texts: set[str] = set()
+    loads = [os.getloadavg()[0]]
+    for rep in range(reps):
+        order = ["one", "spans", "batches"] if rep % 2 == 0 else ["batches", "spans", "one"]
+        for mode in order:
+            wall, cpu, workers, text = timed(mode)
+            runs[mode].append((wall, cpu, workers))
+            texts.add(text)
+        loads.append(os.getloadavg()[0])
+    median = {mode: statistics.median(w for w, _, _ in got) for mode, got in runs.items()}
+
+    def busiest(mode: str) -> float:
+        """The wall time the CPU seconds allow on idle cores: the busiest process (this one, or a worker's
+        share), or all the work over the cores its processes can use, whichever is longer."""
+        workers = jobs - 1 if mode == "spans" else jobs  # spans: this process reads the first
+        cores = min(os.cpu_count() or 1, workers + 1)
+        return statistics.median(max(c, w / workers, (c + w) / cores) for _, c, w in runs[mode])
+
+    one_cpu = statistics.median(c for _, c, _ in runs["one"])
+    return {
+        f"jobs{jobs}_reps": reps,
+        f"jobs{jobs}_load_1min": [round(x, 2) for x in loads],
+        f"jobs{jobs}_wall_s": {mode: [round(w, 2) for w, _, _ in got] for mode, got in runs.items()},
+        f"jobs{jobs}_main_cpu_s": {mode: [round(c, 2) for _, c, _ in got] for mode, got in runs.items()},
+        f"jobs{jobs}_workers_cpu_s": {mode: [round(w, 2) for _, _, w in got] for mode, got in runs.items()},
+        f"jobs{jobs}_speedup_spans": round(median["one"] / median["spans"], 2),
+        f"jobs{jobs}_speedup_batches": round(median["one"] / median["batches"], 2),
+        f"jobs{jobs}_speedup_spans_per_rep": [round(o[0] / s[0], 2) for o, s in zip(runs["one"], runs["spans"])],
+        f"jobs{jobs}_cpu_bound_speedup_spans": round(one_cpu / busiest("spans"), 2),
+        f"jobs{jobs}_cpu_bound_speedup_batches": round(one_cpu / busiest("batches"), 2),
+        f"jobs{jobs}_identical": len(texts) == 1,
+    }
+
+
 MEMORY_SCRIPT = """
 import resource, sys
 from qianqi_rules import check_ledger, load_project, load_rules
@@ -153,6 +212,8 @@ def main() -> None:
                         help="rows of the one-invoice ledger (compared with a tenth of them); 0 to skip")
     parser.add_argument("--sample", type=int, default=2_000, help="entries for the Rule.matches comparison")
     parser.add_argument("--jobs", type=int, default=2, help="worker processes for the one-file parallel check; 1 to skip")
+    parser.add_argument("--jobs-reps", type=int, default=3, help="interleaved repetitions of the --jobs measure")
+    parser.add_argument("--jobs-only", action="store_true", help="only the --jobs measure (for a loaded machine)")
     parser.add_argument("--out", type=Path, default=HERE / "out")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -162,6 +223,10 @@ def main() -> None:
     pack = load_rules()
     project = load_project(project_path, pack)
 
+    if args.jobs_only:
+        print(json.dumps({"rows": args.rows, **jobs_ratio(ledger, project, pack, project_path, args.jobs,
+                                                         args.jobs_reps)}, ensure_ascii=False, indent=2))
+        return
     bare = best_of(3, lambda: bare_csv_pass(ledger))
     report = None
 
@@ -195,13 +260,8 @@ def main() -> None:
         "identical_findings_rows": same_rows,
         "identical_findings": identical,
     }
-    if args.jobs > 1:  # one file on several cores, against the one-process check measured above
-        parallel: list = []
-        seconds = best_of(2, lambda: parallel.append(
-            check_ledger(ledger, project, pack, jobs=args.jobs, sources=(None, project_path)).to_json()))
-        results[f"jobs{args.jobs}_s"] = round(seconds, 3)
-        results[f"jobs{args.jobs}_speedup"] = round(full / seconds, 2)
-        results[f"jobs{args.jobs}_identical"] = parallel[-1] == report.to_json()
+    if args.jobs > 1:  # one file on several cores, against the one-process check, interleaved in this run
+        results.update(jobs_ratio(ledger, project, pack, project_path, args.jobs, args.jobs_reps))
     if args.repeat_rows:
         results.update(one_invoice_ratio(args.out, project, pack, args.repeat_rows))
     if args.memory_rows:

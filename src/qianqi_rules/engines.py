@@ -169,9 +169,14 @@ def engine(name: str = "local", *, jobs: int = 1, scheduler: str | None = None) 
 _CACHE: dict[Any, Any] = {}
 
 
-def worker_cache(key: Any, build: Callable[[], T]) -> T:
-    """``build()`` once per worker process and key (the pack and project files a task needs)."""
-    if key not in _CACHE:
+def worker_cache(key: Any, build: Callable[[], T], *, fresh: bool = False) -> T:
+    """``build()`` once per worker process and key (the pack and project files a task needs).
+
+    The one way every worker loads what its tasks share — a ``--jobs`` pool's, a Dask worker's — as
+    neither a Dask worker nor a task knows when its process started.  ``fresh`` builds again even when
+    the key is held: the process that starts a pool puts its own objects there, for forked workers.
+    """
+    if fresh or key not in _CACHE:
         if len(_CACHE) > 8:
             _CACHE.clear()
         _CACHE[key] = build()

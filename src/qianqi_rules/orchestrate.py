@@ -45,21 +45,21 @@ def read_all(
     read: Callable[[int, str], T],
     *,
     jobs: int = 1,
-    start: Callable[[], None] | None = None,
     worker_read: Callable[[str], T] | None = None,
     progress: Callable[[int, str, T], None] | None = None,
 ) -> list[T]:
     """``read(index, name)`` for every file, in order; with ``jobs`` > 1 (and more than one file) in worker processes.
 
-    Each worker loads the pack itself (from the pack cache: a few milliseconds once it is warm):
-    ``start`` runs once in each worker and ``worker_read`` is the module-level function it calls.  ``progress(done, name, result)``
-    is called after each file, in order.
+    ``worker_read(name)`` is what a worker calls, picklable (a module-level function, or a partial of one);
+    it loads the pack and the project through :func:`~qianqi_rules.engines.worker_cache`, once per worker
+    (from the pack cache: a few milliseconds once it is warm).  ``progress(done, name, result)`` is called
+    after each file, in order.
     """
     results: list[T] = []
-    if jobs > 1 and len(names) > 1 and start is not None and worker_read is not None:
+    if jobs > 1 and len(names) > 1 and worker_read is not None:
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(max_workers=jobs, initializer=start) as pool:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
             for done, (name, result) in enumerate(zip(names, pool.map(worker_read, names), strict=True), start=1):
                 results.append(result)
                 if progress is not None:

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 from .evaluate import Checker
 from .evaluate.assemble import ReportStream
 from .evaluate.findings import EntryLookup
-from .feeding import WORKER, feed, feed_parallel, start_worker
-from .ledger import CounterAccounts, LedgerLayout, TabularLedger, read_ledger
+from .feeding import Sources, feed, feed_parallel
+from .ledger import CounterAccounts, LedgerLayout, RawRow, TabularLedger, read_ledger
 from .models import OPTIONAL_FIELDS, Entry, EntryRecord, InputError, InputSummary, Project, Report
 from .normalise import RowNormaliser, normalise_mapping
 from .orchestrate import Part, checker_part, merge_parts, read_all
@@ -100,14 +100,13 @@ def _stream_ledger(
     """A read ledger checked: the report as a stream."""
     checker = Checker(project, pack, columns=ledger_columns(ledger), waivers=waivers, today=today,
                       retain_entries=False)
-    if jobs > 1 and sources is not None:  # judged on several cores, read here: the same report
-        rule_paths, project_path = sources
-        summary, errors = feed_parallel(ledger, checker, ledger_columns(ledger), jobs=jobs, progress=progress,
-                                        rule_paths=[str(p) for p in rule_paths] if rule_paths else None,
-                                        project_path=str(project_path))
+    rows_at = None
+    if jobs > 1 and sources is not None:  # on several cores: the same report
+        summary, errors, rows_at = feed_parallel(ledger, checker, ledger_columns(ledger), jobs=jobs,
+                                                 progress=progress, sources=Sources.of(*sources))
     else:
         summary, errors = feed(ledger, checker, progress)
-    return checker.report_stream(input=summary, input_errors=errors, lookup=refetch([ledger], checker))
+    return checker.report_stream(input=summary, input_errors=errors, lookup=refetch([ledger], checker, [rows_at]))
 
 
 def _records(services: ServiceRecords | str | Path | None) -> ServiceRecords | None:
@@ -134,10 +133,12 @@ def ledger_columns(ledger: TabularLedger) -> set[str]:
     return set(ledger.columns) & set(OPTIONAL_FIELDS)
 
 
-def refetch(ledgers: Sequence[TabularLedger], checker: Checker) -> EntryLookup:
+def refetch(ledgers: Sequence[TabularLedger], checker: Checker,
+            rows_at: Sequence[Callable[[set[int]], Iterable[RawRow]] | None] = ()) -> EntryLookup:
     """Read the few entries a report needs again from the files, rather than keep every entry.
 
-    ``ledgers`` are the files in the order the checker numbered them (``checker.table.files``).
+    ``ledgers`` are the files in the order the checker numbered them (``checker.table.files``); ``rows_at``
+    may give, for a file, how to read its rows other than ``ledger.cells_at`` (span by span on several cores).
     """
 
     def lookup(ordinals: Sequence[int]) -> dict[int, Entry | EntryRecord]:
@@ -148,7 +149,8 @@ def refetch(ledgers: Sequence[TabularLedger], checker: Checker) -> EntryLookup:
             if not wanted:
                 continue
             normalise_row = RowNormaliser(ledger.headers)
-            for item in ledger.cells_at(set(wanted)):
+            read = rows_at[index] if index < len(rows_at) and rows_at[index] is not None else ledger.cells_at
+            for item in read(set(wanted)):
                 entry = normalise_row(item)
                 if not isinstance(entry, list):
                     found[wanted[item.row]] = entry
@@ -225,12 +227,12 @@ def stream_ledgers(
         report = (lambda n: progress(offsets[index] + n, total)) if progress is not None else None
         return _part(ledgers[index], project, pack, report)
 
-    start = None
+    worker_read = None
     if sources is not None:
-        rule_paths, project_path = sources
-        start = functools.partial(start_worker, [str(p) for p in rule_paths] if rule_paths else None,
-                                  str(project_path), sheet)
-    parts = read_all(names, read, jobs=jobs, start=start, worker_read=_worker_part,
+        setup = Sources.of(*sources)
+        setup.seed(pack, project)
+        worker_read = functools.partial(_worker_part, sources=setup, sheet=sheet)
+    parts = read_all(names, read, jobs=jobs, worker_read=worker_read,
                      progress=(lambda done, _n, _p: progress(offsets[done], total)) if progress is not None else None)
     errors = merge_parts(checker, parts)
     summaries = [part.summary for part in parts if part.summary is not None]
@@ -258,9 +260,9 @@ def _part(
     return checker_part(ledger.path, checker, errors, summary)
 
 
-def _worker_part(path: str) -> Part:
-    layout = ledger_layout(WORKER["pack"], WORKER["project"])
-    return _part(read_ledger(path, WORKER["sheet"], layout), WORKER["project"], WORKER["pack"])
+def _worker_part(path: str, *, sources: Sources, sheet: str | None) -> Part:
+    pack, project = sources.load()
+    return _part(read_ledger(path, sheet, ledger_layout(pack, project)), project, pack)
 
 
 def check_entries(

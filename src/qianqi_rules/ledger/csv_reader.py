@@ -22,6 +22,7 @@ from pathlib import Path
 
 from ..errors import LedgerFileError, Position
 from .layout import Header, HeaderMiss, LedgerLayout, find_header
+from .span import Span
 from .tabular import Records, TabularLedger, UnreadableRecord
 
 MAX_FIELD = 64 * 1024 * 1024
@@ -85,6 +86,12 @@ def _fallback(path: str) -> str:
     return found
 
 
+def allow_large_fields() -> None:
+    """Let csv.reader read cells of up to :data:`MAX_FIELD` (a process reading a ledger it did not open calls it too)."""
+    if csv.field_size_limit() < MAX_FIELD:
+        csv.field_size_limit(MAX_FIELD)
+
+
 def _open_text(path: str, encoding: str) -> io.TextIOWrapper:
     return open(path, encoding=encoding, newline="")  # the caller closes it
 
@@ -98,8 +105,7 @@ class CsvLedger(TabularLedger):
         self.path = path
         self.sha256, self.encoding = _sniff(path)
         self.size = Path(path).stat().st_size
-        if csv.field_size_limit() < MAX_FIELD:
-            csv.field_size_limit(MAX_FIELD)
+        allow_large_fields()
         self.delimiter = ","
         tried: list[tuple[bool, int, str, Header | HeaderMiss]] = []
         for delimiter in (",", "\t", ";"):  # the one whose header names the most fields
@@ -112,13 +118,20 @@ class CsvLedger(TabularLedger):
         self._set_header(chosen, layout)
 
     @contextlib.contextmanager
-    def _records(self, progress: Callable[[int], None] | None = None) -> Iterator[Records]:
-        with open(self.path, "rb") as raw, io.TextIOWrapper(raw, encoding=self.encoding, newline="") as stream:
+    def _records(self, progress: Callable[[int], None] | None = None, span: Span | None = None) -> Iterator[Records]:
+        encoding = self.encoding
+        with open(self.path, "rb") as raw:
+            if span is not None and span.start:
+                raw.seek(span.start)  # a record begins here (ledger.split): decoding starts afresh
+                encoding = "utf-8" if encoding == "utf-8-sig" else encoding  # no BOM in the middle of a file
+            stream = io.TextIOWrapper(raw, encoding=encoding, newline="")  # closing ``raw`` is enough
             lines = _Lines(stream)
+            if span is not None:
+                lines.number, lines.stop = span.line, span.stop
 
             def records() -> Records:
                 reader = csv.reader(lines, delimiter=self.delimiter, strict=False)
-                row = 0
+                row = span.row if span is not None else 0
                 while True:
                     lines.taken = []
                     try:
@@ -188,11 +201,14 @@ class _Lines:
         self.pending: list[str] = []  # lines to read again, last first
         self.taken: list[str] = []
         self.number = 0  # physical lines handed out (the last one's number)
+        self.stop: int | None = None  # the last line to hand out (a span's), or None: to the end
 
     def __iter__(self) -> _Lines:
         return self
 
     def __next__(self) -> str:
+        if self.number == self.stop:
+            raise StopIteration
         line = self.pending.pop() if self.pending else self.stream.readline()
         if not line:
             raise StopIteration

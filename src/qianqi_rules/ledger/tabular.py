@@ -34,6 +34,7 @@ from .lines import (
     never_spending,
 )
 from .rows import RawRow, SkippedRow
+from .span import Span
 
 Row = RawRow | SkippedRow | InputError
 Records = Iterator[tuple[int, list[str]]]
@@ -138,12 +139,13 @@ class TabularLedger:
             return ("title_repeat",)
         return None
 
-    def _records(self, progress: Callable[[int], None] | None = None) -> AbstractContextManager[Records]:
-        """Every record of the file as (spreadsheet row, cell texts); ``progress`` gets bytes read."""
+    def _records(self, progress: Callable[[int], None] | None = None,
+                 span: Span | None = None) -> AbstractContextManager[Records]:
+        """Every record of the file (or of ``span``) as (spreadsheet row, cell texts); ``progress`` gets bytes read."""
         raise NotImplementedError
 
-    def rows(self, progress: Callable[[int], None] | None = None) -> Iterator[Row]:
-        """Every row after the header, in file order, each classified exactly once.
+    def rows(self, progress: Callable[[int], None] | None = None, span: Span | None = None) -> Iterator[Row]:
+        """Every row after the header (or those of ``span``), in file order, each classified exactly once.
 
         A line on a counter-entry account (other than cash) waits for the rest of
         its voucher — the lines below with the same voucher number and date — and
@@ -155,7 +157,7 @@ class TabularLedger:
         first = self.header.first_row
         voucher: list[tuple[Row | _Pending, list[str]]] = []
         voucher_key: tuple[str, str] | None = None
-        with self._records(progress) as records:
+        with self._records(progress) if span is None else self._records(span=span) as records:
             for row, cells, skipped in self._shaped(records):
                 if row < first:
                     yield SkippedRow(row, SKIP_REASONS["title"], "title")  # text above the header holds no money
@@ -252,12 +254,12 @@ class TabularLedger:
                     credit += value
         return len(lines) > 1 and debit != ZERO and debit == credit
 
-    def cells_at(self, wanted: set[int]) -> Iterator[RawRow]:
-        """The rows numbered in ``wanted``, as raw rows, reading no further than the last of them."""
+    def cells_at(self, wanted: set[int], span: Span | None = None) -> Iterator[RawRow]:
+        """The rows numbered in ``wanted`` (of ``span``), as raw rows, reading no further than the last of them."""
         remaining = set(wanted)
         if not remaining:
             return
-        with self._records() as records:
+        with self._records() if span is None else self._records(span=span) as records:
             for row, cells, _ in self._shaped(records):
                 if row in remaining:
                     remaining.discard(row)
@@ -380,8 +382,6 @@ class TabularLedger:
                 message=f"该行有 {len(cells)} 个字段，多于表头的 {width} 列（金额中的逗号是否未加引号？）",
             )
         return None
-
-
 
 
 class UnreadableRecord(list):

@@ -18,10 +18,9 @@ from __future__ import annotations
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .engines import worker_cache
 from .evaluate import Checker
@@ -34,10 +33,13 @@ from .normalise import RowNormaliser
 from .reconcile import MoneyTally, merge
 from .rules.pack import RulePack
 
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
 #: rows per batch: large enough that sending a batch costs little next to judging it
 BATCH = 5_000
-#: where batches are judged (worker processes; the tests also run the same path on threads)
-EXECUTOR: type = ProcessPoolExecutor
+#: where batches are judged: worker processes when None (imported only then); the tests run the same path on threads
+EXECUTOR: type | None = None
 BATCH_ROWS = [BATCH]  # what feed_parallel uses (a list, so a test can make batches tiny)
 
 
@@ -90,6 +92,14 @@ class _Accounts:
             rows_skipped=self.skipped,
             money=money if money is not None else self.money.result(),
         )
+
+
+def _executor() -> type:
+    if EXECUTOR is not None:
+        return EXECUTOR
+    from concurrent.futures import ProcessPoolExecutor  # a check on one core never starts the machinery
+
+    return ProcessPoolExecutor
 
 
 def feed(
@@ -235,7 +245,7 @@ def _rows_at(ledger: TabularLedger, spans: list[Span], wanted: set[int], jobs: i
     shares = [(span, rows) for span, rows in shares if rows]
     if len(shares) <= 1:
         return list(ledger.cells_at(wanted))
-    with EXECUTOR(max_workers=max(min(jobs - 1, len(shares) - 1), 1)) as pool:
+    with _executor()(max_workers=max(min(jobs - 1, len(shares) - 1), 1)) as pool:
         pending = [pool.submit(_cells_in, ledger, span, rows) for span, rows in shares[1:]]
         found = _cells_in(ledger, *shares[0])
         for future in pending:
@@ -252,7 +262,7 @@ def _feed_spans(
     progress: Callable[[int, int], None] | None,
 ) -> tuple[InputSummary, list[InputError]]:
     parts: list[Reconciliation | None] = []
-    with EXECUTOR(max_workers=max(min(jobs - 1, len(spans) - 1), 1)) as pool:
+    with _executor()(max_workers=max(min(jobs - 1, len(spans) - 1), 1)) as pool:
         pending = [pool.submit(_read_span, ledger, span, columns, sources) for span in spans[1:]]
         accounts = _feed_rows(ledger.rows(span=spans[0]), ledger, checker)
         parts.append(accounts.money.result())
@@ -275,7 +285,7 @@ def _feed_batches(
     headers = dict(ledger.headers)
     report_progress = (lambda done: progress(done, ledger.size)) if progress is not None else None
     pending: deque[Future[_Done]] = deque()
-    with EXECUTOR(max_workers=jobs) as pool:
+    with _executor()(max_workers=jobs) as pool:
         batch: list[RawRow] = []
         for item in ledger.rows(report_progress):
             row = accounts.take(item)

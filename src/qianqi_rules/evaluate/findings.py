@@ -103,8 +103,7 @@ def settled(f: Finding, table: Table, sources: Sequence[str], reversed_by: list[
     rows = array("q", map(table.rows.__getitem__, ordered))
     first_file = sources[table.files[ordered[0]]] if len(sources) > 1 and ordered else ""
     severity = "info" if reversed_by else f.rule.severity
-    key = (first_file, rows[0] if rows else 0, SEVERITY_RANK[severity], f.rule.id, rows)
-    return Settled(f, ordered, key, reversed_by, fetched=fetched)
+    return Settled(f, ordered, report_key(first_file, rows, severity, f.rule.id), reversed_by, fetched=fetched)
 
 
 def display(value: Any) -> Any:
@@ -118,8 +117,14 @@ def display(value: Any) -> Any:
     return value
 
 
+def report_key(first_file: str, rows: Sequence[int], severity: str, rule_id: str) -> tuple[Any, ...]:
+    """A finding's place in the report: by file, first row, severity, rule, then its rows."""
+    return (first_file, rows[0] if rows else 0, SEVERITY_RANK[severity], rule_id, rows)
+
+
 def order(v: Violation) -> tuple[Any, ...]:
-    return (v.files[0] if v.files else "", v.rows[0] if v.rows else 0, SEVERITY_RANK[v.severity], v.rule_id, v.rows)
+    """:func:`report_key` of a violation (settled findings carry theirs in ``Settled.key``)."""
+    return report_key(v.files[0] if v.files else "", v.rows, v.severity, v.rule_id)
 
 
 def wanted_entries(findings: Iterable[Finding]) -> list[int]:
